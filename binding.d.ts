@@ -1,0 +1,63 @@
+// Types of the native module (native/addon/). lib/ is its only caller and validates every argument
+// before it gets here; users should import from 'crossrank' instead.
+
+export interface NativeLoadOptions {
+  modelPath: string;
+  tokenizerPath: string;
+  ortLibraryPath: string;
+  device?: 'cpu' | 'cuda';
+  deviceId?: number;
+  threads?: number;
+  numLabels?: number;
+  maxLength?: number;
+  truncation?: 'longest_first' | 'only_first' | 'only_second';
+  /** Default: sigmoid for one label, none for several (sentence-transformers' rule). */
+  activation?: 'sigmoid' | 'softmax' | 'none';
+  maxBatchTokens?: number;
+  maxBatchSize?: number;
+  tokenizerThreads?: number;
+  concurrency?: number;
+}
+
+export interface NativeModelInfo {
+  inputNames: string[];
+  outputName: string;
+  numLabels: number;
+  ortVersion: string;
+  ortLibraryPath: string;
+  device: string;
+  padId: number;
+  activation: 'sigmoid' | 'softmax' | 'none';
+}
+
+export declare class NativeReranker {
+  static load(options: NativeLoadOptions): Promise<NativeReranker>;
+  info(): NativeModelInfo;
+  /** Scores in input order, pairs.length x numLabels; rejects with an Error carrying `code`. */
+  score(pairs: ReadonlyArray<readonly [string, string]>, requestId: number): Promise<Float32Array>;
+  cancel(requestId: number): void;
+  close(): Promise<void>;
+}
+
+export interface NativeEncodeOptions {
+  maxLength?: number;
+  truncation?: 'longest_first' | 'only_first' | 'only_second';
+  addSpecialTokens?: boolean;
+}
+
+export interface NativeEncoding {
+  ids: number[];
+  typeIds: number[];
+  attentionMask: number[];
+}
+
+export declare class NativeTokenizer {
+  static fromFile(path: string): NativeTokenizer;
+  encode(text: string, pair: string | null, options: NativeEncodeOptions): NativeEncoding;
+  info(): { vocabSize: number; padId: number; specialTokensPair: number; specialTokensSingle: number };
+}
+
+export interface NativeBinding {
+  NativeReranker: typeof NativeReranker;
+  NativeTokenizer: typeof NativeTokenizer;
+}

@@ -1,0 +1,18 @@
+import path from 'node:path';
+
+import type { NativeBinding } from '../binding';
+
+let binding: NativeBinding | undefined;
+
+/**
+ * The native module, loaded on first use: a prebuilt binary from prebuilds/ or a local build from
+ * build/Release (node-gyp-build decides), so importing crossrank never fails before it is used.
+ */
+export function native(): NativeBinding {
+  if (!binding) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const load = require('node-gyp-build') as (dir: string) => NativeBinding;
+    binding = load(path.join(__dirname, '..'));
+  }
+  return binding;
+}

@@ -1,0 +1,13 @@
+export { CrossrankError, type CrossrankErrorCode } from './errors';
+export type { Activation } from './model-folder';
+export { ORT_LIBRARY_ENV } from './ort';
+export {
+  Reranker,
+  type CallOptions,
+  type Device,
+  type LoadOptions,
+  type RerankOptions,
+  type RerankResult,
+  type RerankerInfo,
+} from './reranker';
+export { Tokenizer, type EncodeOptions, type Encoding, type Truncation } from './tokenizer';

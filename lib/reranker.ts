@@ -1,0 +1,233 @@
+import type { NativeReranker } from '../binding';
+import { native } from './binding';
+import { CrossrankError, fromNative, invalidArgument } from './errors';
+import { type Activation, readModelFolder } from './model-folder';
+import { resolveOrtLibrary } from './ort';
+import { TRUNCATIONS, type Truncation } from './tokenizer';
+import {
+  booleanOption,
+  describe,
+  enumOption,
+  integerOption,
+  optionsObject,
+  pairsArgument,
+  signalOption,
+  stringOption,
+} from './validate';
+
+export type Device = 'cpu' | 'cuda';
+
+export interface LoadOptions {
+  /** Where inference runs. Default 'cpu'. 'cuda' needs a GPU build of ONNX Runtime (see ortLibraryPath). */
+  device?: Device;
+  /** CUDA device ordinal. Default 0. */
+  deviceId?: number;
+  /** ONNX Runtime intra-op threads. Default: one per physical core. */
+  threads?: number;
+  /** Tokens per pair, special tokens included. Default: the model's limit (tokenizer_config.json / config.json). */
+  maxLength?: number;
+  /** How a pair longer than maxLength is shortened. Default 'longest_first', as sentence-transformers does. */
+  truncation?: Truncation;
+  /** Score transform. Default: config.json's, else 'sigmoid' for one label and 'none' for several. */
+  activation?: Activation;
+  /** Padded tokens per inference batch (batch size x longest pair). Default 512 on CPU, 16384 on CUDA. */
+  maxBatchTokens?: number;
+  /** Pairs per inference batch. Default 64 on CPU, 256 on CUDA. */
+  maxBatchSize?: number;
+  /** An ONNX file other than onnx/model.onnx, e.g. 'onnx/model_quantized.onnx'; relative to the model folder. */
+  modelFile?: string;
+  /** libonnxruntime.so.1 to load. Default: $CROSSRANK_ORT_LIBRARY, else the one inside onnxruntime-node. */
+  ortLibraryPath?: string;
+}
+
+export interface CallOptions {
+  /** Aborting rejects the call with the signal's reason; its queued pairs are dropped. */
+  signal?: AbortSignal;
+}
+
+export interface RerankOptions extends CallOptions {
+  /** Return only the best topK results. Default: all. */
+  topK?: number;
+  /** Include each document's text in its result. Default false. */
+  returnDocuments?: boolean;
+}
+
+export interface RerankResult {
+  /** Position of the document in the input array. */
+  index: number;
+  score: number;
+  document?: string;
+}
+
+export interface RerankerInfo {
+  modelPath: string;
+  numLabels: number;
+  maxLength: number;
+  truncation: Truncation;
+  activation: Activation;
+  inputNames: string[];
+  outputName: string;
+  ortVersion: string;
+  ortLibraryPath: string;
+  device: string;
+  maxBatchTokens: number;
+  maxBatchSize: number;
+  threads: number;
+}
+
+const DEVICE_DEFAULTS: Record<Device, { maxBatchTokens: number; maxBatchSize: number }> = {
+  // On CPU small length-homogeneous batches reach the cores' GEMM peak (see Performance notes);
+  // a GPU needs large batches to fill.
+  cpu: { maxBatchTokens: 512, maxBatchSize: 64 },
+  cuda: { maxBatchTokens: 16384, maxBatchSize: 256 },
+};
+
+let nextRequestId = 1;
+
+/**
+ * A cross-encoder loaded from a Hugging Face model folder. Tokenization and inference run on native
+ * threads; the event loop only hands strings over and receives scores.
+ */
+export class Reranker {
+  readonly info: Readonly<RerankerInfo>;
+  #native: NativeReranker | undefined;
+  #closing: Promise<void> | undefined;
+
+  private constructor(handle: NativeReranker, info: RerankerInfo) {
+    this.#native = handle;
+    this.info = Object.freeze(info);
+  }
+
+  /** Loads `modelDir` (config.json, tokenizer.json, onnx/model.onnx or model.onnx). */
+  static async load(modelDir: string, options?: LoadOptions): Promise<Reranker> {
+    if (typeof modelDir !== 'string' || modelDir === '') {
+      throw invalidArgument(`modelDir must be a non-empty string, got ${describe(modelDir)}`);
+    }
+    const opts = optionsObject<LoadOptions>(options, 'options');
+    const device = enumOption(opts.device, 'options.device', ['cpu', 'cuda'] as const) ?? 'cpu';
+    const deviceId = integerOption(opts.deviceId, 'options.deviceId', 0) ?? 0;
+    const threads = integerOption(opts.threads, 'options.threads', 0, 1024) ?? 0;
+    const requestedMaxLength = integerOption(opts.maxLength, 'options.maxLength', 2);
+    const truncation = enumOption(opts.truncation, 'options.truncation', TRUNCATIONS) ?? 'longest_first';
+    const requestedActivation = enumOption(opts.activation, 'options.activation', ['sigmoid', 'softmax', 'none'] as const);
+    const maxBatchTokens = integerOption(opts.maxBatchTokens, 'options.maxBatchTokens', 1) ?? DEVICE_DEFAULTS[device].maxBatchTokens;
+    const maxBatchSize = integerOption(opts.maxBatchSize, 'options.maxBatchSize', 1) ?? DEVICE_DEFAULTS[device].maxBatchSize;
+    const modelFile = stringOption(opts.modelFile, 'options.modelFile');
+    const ortLibraryPath = resolveOrtLibrary(stringOption(opts.ortLibraryPath, 'options.ortLibraryPath'));
+
+    const folder = readModelFolder(modelDir, modelFile);
+    if (requestedMaxLength !== undefined && requestedMaxLength > folder.maxLength) {
+      throw invalidArgument(
+        `options.maxLength is ${requestedMaxLength}, beyond the model's limit of ${folder.maxLength} tokens`,
+      );
+    }
+    const maxLength = requestedMaxLength ?? folder.maxLength;
+
+    let handle: NativeReranker;
+    try {
+      handle = await native().NativeReranker.load({
+        modelPath: folder.modelPath,
+        tokenizerPath: folder.tokenizerPath,
+        ortLibraryPath,
+        device,
+        deviceId,
+        threads,
+        numLabels: folder.numLabels,
+        maxLength,
+        truncation,
+        activation: requestedActivation ?? folder.activation,
+        maxBatchTokens,
+        maxBatchSize,
+      });
+    } catch (error) {
+      throw fromNative(error);
+    }
+    const nativeInfo = handle.info();
+    return new Reranker(handle, {
+      modelPath: folder.modelPath,
+      numLabels: nativeInfo.numLabels,
+      maxLength,
+      truncation,
+      activation: nativeInfo.activation,
+      inputNames: nativeInfo.inputNames,
+      outputName: nativeInfo.outputName,
+      ortVersion: nativeInfo.ortVersion,
+      ortLibraryPath: nativeInfo.ortLibraryPath,
+      device: nativeInfo.device,
+      maxBatchTokens,
+      maxBatchSize,
+      threads,
+    });
+  }
+
+  /**
+   * Scores each [query, document] pair. Resolves to `pairs.length * info.numLabels` scores in input
+   * order (row-major), in a Float32Array over memory the native side filled.
+   */
+  async score(pairs: ReadonlyArray<readonly [string, string]>, options?: CallOptions): Promise<Float32Array> {
+    const handle = this.#open();
+    const checked = pairsArgument(pairs);
+    const signal = signalOption(optionsObject<CallOptions>(options, 'options').signal, 'options.signal');
+    signal?.throwIfAborted();
+    if (checked.length === 0) return new Float32Array(0);
+
+    const id = nextRequestId++;
+    let promise: Promise<Float32Array>;
+    try {
+      promise = handle.score(checked, id);
+    } catch (error) {
+      throw fromNative(error);
+    }
+    const onAbort = () => handle.cancel(id);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await promise;
+    } catch (error) {
+      if (signal?.aborted && (error as { code?: string }).code === 'ABORTED') throw signal.reason;
+      throw fromNative(error);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Scores every document against `query` and returns them best first. */
+  async rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]> {
+    this.#open();
+    if (typeof query !== 'string') throw invalidArgument(`query must be a string, got ${describe(query)}`);
+    if (!Array.isArray(documents)) throw invalidArgument(`documents must be an array of strings, got ${describe(documents)}`);
+    documents.forEach((doc, i) => {
+      if (typeof doc !== 'string') throw invalidArgument(`documents[${i}] must be a string, got ${describe(doc)}`);
+    });
+    const opts = optionsObject<RerankOptions>(options, 'options');
+    const topK = integerOption(opts.topK, 'options.topK', 1);
+    const returnDocuments = booleanOption(opts.returnDocuments, 'options.returnDocuments') ?? false;
+    if (this.info.numLabels !== 1) {
+      throw invalidArgument(`rerank() needs a model with one output label; this one has ${this.info.numLabels}. Use score()`);
+    }
+    const scores = await this.score(
+      documents.map((doc) => [query, doc] as const),
+      { signal: opts.signal },
+    );
+    const results: RerankResult[] = Array.from(scores, (score, index) =>
+      returnDocuments ? { index, score, document: documents[index] } : { index, score },
+    );
+    // Array.prototype.sort is stable: equal scores keep input order.
+    results.sort((a, b) => b.score - a.score);
+    return topK !== undefined ? results.slice(0, topK) : results;
+  }
+
+  /** Frees the model. Pending and later calls reject with code 'CLOSED'. Safe to call more than once. */
+  close(): Promise<void> {
+    if (!this.#closing) {
+      const handle = this.#native;
+      this.#native = undefined;
+      this.#closing = handle ? handle.close() : Promise.resolve();
+    }
+    return this.#closing;
+  }
+
+  #open(): NativeReranker {
+    if (!this.#native) throw new CrossrankError('CLOSED', 'the reranker is closed');
+    return this.#native;
+  }
+}

@@ -1,0 +1,39 @@
+// Registers the exports; nothing else lives here.
+#include "addon/module.h"
+
+#include "addon/errors.h"
+#include "addon/reranker.h"
+#include "addon/tokenizer.h"
+
+namespace crossrank::addon {
+
+tokenizer::TruncationStrategy ParseTruncation(Napi::Env env, const std::string& name) {
+  if (name == "longest_first") return tokenizer::TruncationStrategy::LongestFirst;
+  if (name == "only_first") return tokenizer::TruncationStrategy::OnlyFirst;
+  if (name == "only_second") return tokenizer::TruncationStrategy::OnlySecond;
+  throw MakeError(env, ErrorCode::InvalidArgument,
+                  "truncation must be 'longest_first', 'only_first' or 'only_second', got '" + name + "'");
+}
+
+namespace {
+
+Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  auto* data = new AddonData();
+  Napi::Function reranker = NativeReranker::Define(env);
+  Napi::Function tokenizer = NativeTokenizer::Define(env);
+  data->reranker = Napi::Persistent(reranker);
+  data->tokenizer = Napi::Persistent(tokenizer);
+  env.SetInstanceData<AddonData>(data);
+  exports.Set("NativeReranker", reranker);
+  exports.Set("NativeTokenizer", tokenizer);
+  return exports;
+}
+
+}  // namespace
+}  // namespace crossrank::addon
+
+// The registration macro pastes the function name into an identifier, so it needs an unqualified one.
+static Napi::Object InitCrossrank(Napi::Env env, Napi::Object exports) {
+  return crossrank::addon::InitModule(env, exports);
+}
+NODE_API_MODULE(crossrank, InitCrossrank)

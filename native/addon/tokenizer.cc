@@ -1,0 +1,86 @@
+#include "addon/tokenizer.h"
+
+#include "addon/args.h"
+#include "addon/errors.h"
+#include "addon/module.h"
+
+namespace crossrank::addon {
+namespace {
+
+Napi::Array ToJs(Napi::Env env, const std::vector<int32_t>& values) {
+  Napi::Array out = Napi::Array::New(env, values.size());
+  for (size_t i = 0; i < values.size(); ++i) out.Set(static_cast<uint32_t>(i), Napi::Number::New(env, values[i]));
+  return out;
+}
+
+}  // namespace
+
+Napi::Function NativeTokenizer::Define(Napi::Env env) {
+  return DefineClass(env, "NativeTokenizer",
+                     {StaticMethod<&NativeTokenizer::FromFile>("fromFile"),
+                      InstanceMethod<&NativeTokenizer::Encode>("encode"),
+                      InstanceMethod<&NativeTokenizer::Info>("info")});
+}
+
+NativeTokenizer::NativeTokenizer(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeTokenizer>(info) {
+  if (info.Length() != 1 || !info[0].IsExternal()) {
+    throw MakeError(info.Env(), ErrorCode::InvalidArgument, "NativeTokenizer cannot be constructed directly; use fromFile()");
+  }
+  auto* loaded = info[0].As<Napi::External<std::shared_ptr<const tokenizer::Tokenizer>>>().Data();
+  tokenizer_ = std::move(*loaded);
+  delete loaded;
+}
+
+Napi::Value NativeTokenizer::FromFile(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    throw MakeError(env, ErrorCode::InvalidArgument, "fromFile(path): path must be a string");
+  }
+  std::shared_ptr<const tokenizer::Tokenizer> loaded;
+  try {
+    loaded = tokenizer::Tokenizer::FromFile(info[0].As<Napi::String>().Utf8Value());
+  } catch (const tokenizer::TokenizerError& e) {
+    throw MakeError(env, ErrorCode::InvalidTokenizer, e.what());
+  }
+  auto* handoff = new std::shared_ptr<const tokenizer::Tokenizer>(std::move(loaded));
+  return AddonData::Get(env).tokenizer.New({Napi::External<std::shared_ptr<const tokenizer::Tokenizer>>::New(env, handoff)});
+}
+
+// encode(text, pair | null, { maxLength, truncation, addSpecialTokens })
+Napi::Value NativeTokenizer::Encode(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !(info[1].IsString() || info[1].IsNull()) || !info[2].IsObject()) {
+    throw MakeError(env, ErrorCode::InvalidArgument, "encode(text, pair, options): expected string, string|null, object");
+  }
+  Napi::Object options = info[2].As<Napi::Object>();
+  tokenizer::EncodeOptions encode;
+  encode.max_length = static_cast<size_t>(OptionalInteger(options, "maxLength", 0, 0, 1 << 30));
+  encode.truncation = ParseTruncation(env, OptionalString(options, "truncation", "longest_first"));
+  encode.add_special_tokens = OptionalBool(options, "addSpecialTokens", true);
+  const std::string first = info[0].As<Napi::String>().Utf8Value();
+  const std::string second = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : std::string();
+  const std::string_view second_view = second;
+  tokenizer::Encoding encoding;
+  try {
+    encoding = tokenizer_->Encode(first, info[1].IsString() ? &second_view : nullptr, encode);
+  } catch (const tokenizer::TokenizerError& e) {
+    throw MakeError(env, ErrorCode::Truncation, e.what());
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("ids", ToJs(env, encoding.ids));
+  out.Set("typeIds", ToJs(env, encoding.type_ids));
+  out.Set("attentionMask", ToJs(env, encoding.attention_mask));
+  return out;
+}
+
+Napi::Value NativeTokenizer::Info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("vocabSize", Napi::Number::New(env, static_cast<double>(tokenizer_->vocab_size())));
+  out.Set("padId", Napi::Number::New(env, tokenizer_->pad_id()));
+  out.Set("specialTokensPair", Napi::Number::New(env, static_cast<double>(tokenizer_->num_special_tokens_to_add(true))));
+  out.Set("specialTokensSingle", Napi::Number::New(env, static_cast<double>(tokenizer_->num_special_tokens_to_add(false))));
+  return out;
+}
+
+}  // namespace crossrank::addon

@@ -1,0 +1,236 @@
+#include "engine/engine.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace crossrank::engine {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double MillisSince(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
+               std::shared_ptr<const runtime::InferenceSession> session, EngineConfig config, CompletionFn on_complete)
+    : tokenizer_(std::move(tokenizer)),
+      session_(std::move(session)),
+      config_(config),
+      on_complete_(std::move(on_complete)),
+      num_labels_(static_cast<size_t>(session_->info().num_labels)),
+      pad_id_(tokenizer_->pad_id()),
+      planner_(config.max_batch_tokens, config.max_batch_size) {
+  for (int i = 0; i < std::max(1, config_.tokenizer_threads); ++i) threads_.emplace_back([this] { TokenizerLoop(); });
+  for (int i = 0; i < std::max(1, config_.inference_lanes); ++i) threads_.emplace_back([this] { InferenceLoop(); });
+}
+
+Engine::~Engine() { Shutdown(); }
+
+void Engine::Submit(std::shared_ptr<Request> request) {
+  auto active = std::make_shared<Active>();
+  active->request = std::move(request);
+  active->unfinished = active->request->size();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) throw Error(ErrorCode::Closed, "the reranker is closed");
+    active_.emplace(active->request->id, active);
+    to_tokenize_.push_back(std::move(active));
+  }
+  tokenize_cv_.notify_one();
+}
+
+void Engine::Cancel(uint64_t request_id) {
+  std::vector<std::shared_ptr<Request>> completed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = active_.find(request_id);
+    if (it == active_.end()) return;
+    FinishLocked(*it->second, Error(ErrorCode::Aborted, "the operation was aborted"), completed);
+  }
+  Complete(completed);
+}
+
+void Engine::Shutdown() {
+  std::lock_guard<std::mutex> shutdown_lock(shutdown_mu_);
+  std::vector<std::shared_ptr<Request>> completed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_ && threads_.empty()) return;
+    closed_ = true;
+    std::vector<ActivePtr> unfinished;
+    for (auto& entry : active_) unfinished.push_back(entry.second);
+    for (auto& active : unfinished) {
+      FinishLocked(*active, Error(ErrorCode::Closed, "the reranker was closed before this call finished"), completed);
+    }
+    to_tokenize_.clear();
+  }
+  tokenize_cv_.notify_all();
+  inference_cv_.notify_all();
+  Complete(completed);
+  // Threads finish the batch they are running (its results are discarded) and exit.
+  for (std::thread& thread : threads_) thread.join();
+  threads_.clear();
+}
+
+void Engine::FinishLocked(Active& active, std::optional<Error> error,
+                          std::vector<std::shared_ptr<Request>>& completed) {
+  if (active.done) return;
+  active.done = true;
+  active.request->error = std::move(error);
+  planner_.Remove(active.request->id);
+  active_.erase(active.request->id);
+  completed.push_back(active.request);
+}
+
+void Engine::Complete(std::vector<std::shared_ptr<Request>>& completed) {
+  for (auto& request : completed) on_complete_(std::move(request));
+  completed.clear();
+}
+
+void Engine::TokenizerLoop() {
+  for (;;) {
+    ActivePtr active;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      tokenize_cv_.wait(lock, [this] { return closed_ || !to_tokenize_.empty(); });
+      if (closed_) return;
+      active = std::move(to_tokenize_.front());
+      to_tokenize_.pop_front();
+      if (active->done) continue;  // cancelled while queued
+    }
+    Tokenize(*active);
+  }
+}
+
+void Engine::Tokenize(Active& active) {
+  const Request& request = *active.request;
+  const auto start = Clock::now();
+  tokenizer::EncodeOptions options;
+  options.max_length = config_.max_length;
+  options.truncation = config_.truncation;
+  std::vector<Encoded> encoded(request.size());
+  std::vector<PlannedPair> planned(request.size());
+  std::optional<Error> failure;
+  for (size_t i = 0; i < request.size(); ++i) {
+    try {
+      const std::string_view second = request.seconds[i];
+      tokenizer::Encoding encoding = tokenizer_->Encode(request.firsts[i], &second, options);
+      encoded[i].ids = std::move(encoding.ids);
+      encoded[i].type_ids = std::move(encoding.type_ids);
+    } catch (const tokenizer::TokenizerError& e) {
+      failure = Error(ErrorCode::Truncation, "pairs[" + std::to_string(i) + "]: " + e.what());
+      break;
+    } catch (const std::exception& e) {
+      failure = Error(ErrorCode::InvalidArgument, "pairs[" + std::to_string(i) + "]: " + e.what());
+      break;
+    }
+    planned[i] = PlannedPair{request.id, static_cast<uint32_t>(i), static_cast<uint32_t>(encoded[i].ids.size())};
+  }
+
+  std::vector<std::shared_ptr<Request>> completed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    active.request->timings.tokenize_ms = MillisSince(start);
+    if (active.done) return;  // cancelled or closed meanwhile
+    if (failure) {
+      FinishLocked(active, std::move(failure), completed);
+    } else if (request.size() == 0) {
+      FinishLocked(active, std::nullopt, completed);
+    } else {
+      active.encoded = std::move(encoded);
+      active.tokenized_at = Clock::now();
+      planner_.Add(request.id, planned);
+    }
+  }
+  if (!completed.empty()) {
+    Complete(completed);
+  } else {
+    inference_cv_.notify_one();
+  }
+}
+
+void Engine::InferenceLoop() {
+  for (;;) {
+    std::vector<PlannedPair> batch;
+    std::vector<ActivePtr> owners;  // parallel to batch; keeps each call's tokens alive while running
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      inference_cv_.wait(lock, [this] { return closed_ || !planner_.empty(); });
+      if (closed_) return;
+      batch = planner_.Next();
+      const auto now = Clock::now();
+      for (const PlannedPair& pair : batch) {
+        ActivePtr& owner = owners.emplace_back(active_.at(pair.request));
+        if (!owner->started) {
+          owner->started = true;
+          owner->request->timings.queue_ms = std::chrono::duration<double, std::milli>(now - owner->tokenized_at).count();
+        }
+      }
+      // Another lane may take the next batch while this one runs.
+      if (!planner_.empty()) inference_cv_.notify_one();
+    }
+    RunBatch(batch, owners);
+  }
+}
+
+void Engine::RunBatch(const std::vector<PlannedPair>& batch, const std::vector<ActivePtr>& owners) {
+  const size_t rows = batch.size();
+  size_t seq_len = 0;
+  for (size_t r = 0; r < rows; ++r) seq_len = std::max(seq_len, owners[r]->encoded[batch[r].index].ids.size());
+
+  // Pad to the batch's longest pair: pad id, type 0, mask 0 (padding never reaches the scores).
+  std::vector<int64_t> ids(rows * seq_len, pad_id_);
+  std::vector<int64_t> mask(rows * seq_len, 0);
+  std::vector<int64_t> types(session_->info().uses_token_type_ids ? rows * seq_len : 0, 0);
+  for (size_t r = 0; r < rows; ++r) {
+    const Encoded& pair = owners[r]->encoded[batch[r].index];
+    std::copy(pair.ids.begin(), pair.ids.end(), ids.begin() + r * seq_len);
+    std::fill_n(mask.begin() + r * seq_len, pair.ids.size(), 1);
+    if (!types.empty()) std::copy(pair.type_ids.begin(), pair.type_ids.end(), types.begin() + r * seq_len);
+  }
+
+  std::vector<float> logits(rows * num_labels_);
+  std::optional<Error> failure;
+  const auto start = Clock::now();
+  try {
+    runtime::BatchTensors tensors{ids.data(), mask.data(), types.empty() ? nullptr : types.data(), rows, seq_len};
+    session_->Run(tensors, logits.data());
+  } catch (const Error& e) {
+    failure = e;
+  } catch (const std::exception& e) {
+    failure = Error(ErrorCode::Inference, e.what());
+  }
+  const double elapsed_ms = MillisSince(start);
+
+  std::vector<std::shared_ptr<Request>> completed;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<const Active*> counted;  // each call's batch count and time, once per batch
+    for (size_t r = 0; r < rows; ++r) {
+      Active& owner = *owners[r];
+      if (owner.done) continue;
+      if (failure) {
+        FinishLocked(owner, failure, completed);
+        continue;
+      }
+      Request& request = *owner.request;
+      if (std::find(counted.begin(), counted.end(), &owner) == counted.end()) {
+        counted.push_back(&owner);
+        request.timings.batches += 1;
+        request.timings.inference_ms += elapsed_ms;
+      }
+      float* row = request.scores.get() + static_cast<size_t>(batch[r].index) * num_labels_;
+      std::copy_n(logits.data() + r * num_labels_, num_labels_, row);
+      ApplyActivation(config_.activation, row, num_labels_);
+      request.timings.tokens += owner.encoded[batch[r].index].ids.size();
+      request.timings.padded_tokens += seq_len;
+      if (--owner.unfinished == 0) FinishLocked(owner, std::nullopt, completed);
+    }
+  }
+  Complete(completed);
+}
+
+}  // namespace crossrank::engine

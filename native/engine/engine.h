@@ -1,0 +1,98 @@
+// The engine: its own threads (never libuv's pool) tokenize calls, plan batches across all pending
+// calls, run them through the session and write each score into its call's buffer.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/activation.h"
+#include "engine/batch_planner.h"
+#include "engine/request.h"
+#include "runtime/session.h"
+#include "tokenizer/tokenizer.h"
+
+namespace crossrank::engine {
+
+struct EngineConfig {
+  size_t max_length = 512;
+  tokenizer::TruncationStrategy truncation = tokenizer::TruncationStrategy::LongestFirst;
+  Activation activation = Activation::Sigmoid;
+  size_t max_batch_tokens = 512;
+  size_t max_batch_size = 64;
+  int tokenizer_threads = 1;
+  int inference_lanes = 1;  // batches run concurrently on the one session
+};
+
+// Called exactly once per submitted request, from an engine thread (or from the thread calling
+// Cancel/Shutdown), after request->error and timings are final.
+using CompletionFn = std::function<void(std::shared_ptr<Request>)>;
+
+class Engine {
+ public:
+  Engine(std::shared_ptr<const tokenizer::Tokenizer> tokenizer, std::shared_ptr<const runtime::InferenceSession> session,
+         EngineConfig config, CompletionFn on_complete);
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Throws crossrank::Error(Closed) after Shutdown.
+  void Submit(std::shared_ptr<Request> request);
+  // Completes the request with ErrorCode::Aborted unless it already completed. Its queued pairs are
+  // dropped; a batch already running finishes and its scores for this request are discarded.
+  void Cancel(uint64_t request_id);
+  // Completes every unfinished request with ErrorCode::Closed and joins the threads. Idempotent.
+  void Shutdown();
+
+  const EngineConfig& config() const { return config_; }
+
+ private:
+  struct Encoded {
+    std::vector<int32_t> ids;
+    std::vector<int32_t> type_ids;
+  };
+  struct Active {
+    std::shared_ptr<Request> request;
+    std::vector<Encoded> encoded;
+    size_t unfinished = 0;
+    bool done = false;
+    bool started = false;
+    std::chrono::steady_clock::time_point tokenized_at;
+  };
+  using ActivePtr = std::shared_ptr<Active>;
+
+  void TokenizerLoop();
+  void InferenceLoop();
+  void Tokenize(Active& active);
+  void RunBatch(const std::vector<PlannedPair>& batch, const std::vector<ActivePtr>& owners);
+  // Under mu_: marks the request finished with `error` (or success) and queues its completion.
+  void FinishLocked(Active& active, std::optional<Error> error, std::vector<std::shared_ptr<Request>>& completed);
+  void Complete(std::vector<std::shared_ptr<Request>>& completed);
+
+  const std::shared_ptr<const tokenizer::Tokenizer> tokenizer_;
+  const std::shared_ptr<const runtime::InferenceSession> session_;
+  const EngineConfig config_;
+  const CompletionFn on_complete_;
+  const size_t num_labels_;
+  const int32_t pad_id_;
+
+  std::mutex mu_;
+  std::condition_variable tokenize_cv_;
+  std::condition_variable inference_cv_;
+  bool closed_ = false;
+  std::deque<ActivePtr> to_tokenize_;
+  std::unordered_map<uint64_t, ActivePtr> active_;
+  BatchPlanner planner_;
+  std::vector<std::thread> threads_;
+  std::mutex shutdown_mu_;  // serialises Shutdown callers so threads are joined once
+};
+
+}  // namespace crossrank::engine

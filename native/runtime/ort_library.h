@@ -1,0 +1,24 @@
+// Loads the ONNX Runtime shared library at run time. We never link against it: a link-time
+// dependency pins one build (symbol versions), while users must be able to point at a GPU build.
+#pragma once
+
+#include <string>
+
+#include <onnxruntime_cxx_api.h>
+
+namespace crossrank::runtime {
+
+struct OrtLibrary {
+  std::string path;     // the file that was dlopen'ed
+  std::string version;  // the runtime's own version string, e.g. "1.30.0"
+};
+
+// Loads the library once per process and initialises the C++ API over it. ORT keeps process-wide
+// state (one OrtEnv, provider libraries), so a second, different path is an error rather than a
+// second runtime. Thread-safe. Throws crossrank::Error(OrtUnavailable).
+const OrtLibrary& LoadOrtLibrary(const std::string& path);
+
+// The process-wide environment, created on first use after LoadOrtLibrary.
+Ort::Env& SharedEnv();
+
+}  // namespace crossrank::runtime

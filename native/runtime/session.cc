@@ -1,0 +1,191 @@
+#include "runtime/session.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.h"
+#include "runtime/ort_library.h"
+
+namespace crossrank::runtime {
+namespace {
+
+bool IsRegularFile(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+const char* ElementTypeName(ONNXTensorElementDataType type) {
+  switch (type) {
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64: return "int64";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32: return "int32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT: return "float32";
+    case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return "float16";
+    default: return "an unsupported type";
+  }
+}
+
+void AppendCuda(Ort::SessionOptions& options, const SessionConfig& config) {
+  const OrtApi& api = Ort::GetApi();
+  OrtCUDAProviderOptionsV2* cuda = nullptr;
+  auto fail = [&](OrtStatus* status) {
+    std::string reason = api.GetErrorMessage(status);
+    api.ReleaseStatus(status);
+    if (cuda) api.ReleaseCUDAProviderOptions(cuda);
+    throw Error(ErrorCode::CudaUnavailable,
+                "device 'cuda' is unavailable with the ONNX Runtime at " + config.ort_library_path + ": " + reason +
+                    ". Point the ortLibraryPath option (or CROSSRANK_ORT_LIBRARY) at libonnxruntime.so.1 of a GPU "
+                    "build whose folder also holds libonnxruntime_providers_cuda.so and "
+                    "libonnxruntime_providers_shared.so of the same version, with matching CUDA and cuDNN installed");
+  };
+  if (OrtStatus* status = api.CreateCUDAProviderOptions(&cuda)) fail(status);
+  const std::string device_id = std::to_string(config.device_id);
+  // kSameAsRequested keeps the arena from doubling past what batches need; no convolutions, so the
+  // cuDNN algorithm search is irrelevant and HEURISTIC avoids probing.
+  const char* keys[] = {"device_id", "arena_extend_strategy", "cudnn_conv_algo_search", "do_copy_in_default_stream"};
+  const char* values[] = {device_id.c_str(), "kSameAsRequested", "HEURISTIC", "1"};
+  if (OrtStatus* status = api.UpdateCUDAProviderOptions(cuda, keys, values, 4)) fail(status);
+  if (OrtStatus* status = api.SessionOptionsAppendExecutionProvider_CUDA_V2(options, cuda)) fail(status);
+  api.ReleaseCUDAProviderOptions(cuda);
+}
+
+Ort::SessionOptions MakeOptions(const SessionConfig& config) {
+  Ort::SessionOptions options;
+  options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
+  options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
+  if (config.intra_op_threads > 0) options.SetIntraOpNumThreads(config.intra_op_threads);
+  options.SetInterOpNumThreads(1);
+  // Shapes change with every batch, so a memory pattern planned for one shape is wasted work.
+  options.DisableMemPattern();
+  // Spinning workers would burn the cores Node's event loop and libuv need between batches.
+  options.AddConfigEntry("session.intra_op.allow_spinning", "0");
+  options.AddConfigEntry("session.inter_op.allow_spinning", "0");
+  if (config.device == Device::Cuda) AppendCuda(options, config);
+  return options;
+}
+
+}  // namespace
+
+InferenceSession::InferenceSession(const SessionConfig& config) {
+  const OrtLibrary& library = LoadOrtLibrary(config.ort_library_path);
+  if (!IsRegularFile(config.model_path)) {
+    throw Error(ErrorCode::ModelNotFound, "ONNX model file not found: " + config.model_path);
+  }
+  Ort::SessionOptions options = MakeOptions(config);
+  try {
+    session_ = std::make_unique<Ort::Session>(SharedEnv(), config.model_path.c_str(), options);
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::InvalidModel, "cannot load ONNX model " + config.model_path + ": " + e.what());
+  }
+
+  Ort::AllocatorWithDefaultOptions allocator;
+  const std::string where = " (in " + config.model_path + ")";
+  for (size_t i = 0; i < session_->GetInputCount(); ++i) {
+    std::string name = session_->GetInputNameAllocated(i, allocator).get();
+    auto type = session_->GetInputTypeInfo(i).GetTensorTypeAndShapeInfo().GetElementType();
+    InputRole role;
+    if (name == "input_ids") {
+      role = InputRole::InputIds;
+    } else if (name == "attention_mask") {
+      role = InputRole::AttentionMask;
+    } else if (name == "token_type_ids") {
+      role = InputRole::TokenTypeIds;
+      info_.uses_token_type_ids = true;
+    } else {
+      throw Error(ErrorCode::InvalidModel, "the graph declares input '" + name +
+                                               "'; crossrank feeds only input_ids, attention_mask and token_type_ids" + where);
+    }
+    if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 && type != ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32) {
+      throw Error(ErrorCode::InvalidModel,
+                  "input '" + name + "' is " + ElementTypeName(type) + "; expected int64 or int32" + where);
+    }
+    inputs_.push_back({name, role, type});
+    info_.input_names.push_back(name);
+  }
+  auto has = [&](InputRole role) {
+    return std::any_of(inputs_.begin(), inputs_.end(), [&](const BoundInput& in) { return in.role == role; });
+  };
+  if (!has(InputRole::InputIds)) throw Error(ErrorCode::InvalidModel, "the graph has no 'input_ids' input" + where);
+  if (!has(InputRole::AttentionMask)) {
+    throw Error(ErrorCode::InvalidModel, "the graph has no 'attention_mask' input" + where);
+  }
+
+  bool found_logits = false;
+  std::vector<std::string> output_names;
+  for (size_t i = 0; i < session_->GetOutputCount(); ++i) {
+    std::string name = session_->GetOutputNameAllocated(i, allocator).get();
+    output_names.push_back(name);
+    if (name != "logits") continue;
+    found_logits = true;
+    auto shape_info = session_->GetOutputTypeInfo(i).GetTensorTypeAndShapeInfo();
+    if (shape_info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
+      throw Error(ErrorCode::InvalidModel, std::string("output 'logits' is ") +
+                                               ElementTypeName(shape_info.GetElementType()) + "; expected float32" + where);
+    }
+    std::vector<int64_t> shape = shape_info.GetShape();
+    if (shape.size() != 2) {
+      throw Error(ErrorCode::InvalidModel, "output 'logits' has rank " + std::to_string(shape.size()) +
+                                               "; expected [batch, num_labels]" + where);
+    }
+    info_.num_labels = shape[1] > 0 ? shape[1] : config.num_labels_hint;
+  }
+  if (!found_logits) {
+    std::string listed;
+    for (const auto& n : output_names) listed += (listed.empty() ? "" : ", ") + n;
+    throw Error(ErrorCode::InvalidModel, "the graph has no 'logits' output (outputs: " + listed +
+                                             "); export it as a sequence-classification model" + where);
+  }
+  if (info_.num_labels <= 0) {
+    throw Error(ErrorCode::InvalidModel,
+                "cannot tell the number of labels: 'logits' has a symbolic second dimension and config.json "
+                "gives no num_labels/id2label" + where);
+  }
+  info_.output_name = "logits";
+  info_.ort_version = library.version;
+  info_.ort_library_path = library.path;
+  info_.device = config.device == Device::Cuda ? "cuda:" + std::to_string(config.device_id) : "cpu";
+}
+
+InferenceSession::~InferenceSession() = default;
+
+void InferenceSession::Run(const BatchTensors& batch, float* logits) const {
+  const int64_t shape[2] = {static_cast<int64_t>(batch.batch), static_cast<int64_t>(batch.seq_len)};
+  const size_t count = batch.batch * batch.seq_len;
+  auto memory = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeCPU);
+  std::vector<Ort::Value> values;
+  std::vector<const char*> names;
+  std::vector<std::vector<int32_t>> narrowed;  // only for graphs that declare int32 inputs
+  values.reserve(inputs_.size());
+  narrowed.reserve(inputs_.size());
+  for (const BoundInput& input : inputs_) {
+    const int64_t* data = input.role == InputRole::InputIds        ? batch.input_ids
+                          : input.role == InputRole::AttentionMask ? batch.attention_mask
+                                                                   : batch.token_type_ids;
+    if (input.element_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64) {
+      // ORT only reads inputs; the const_cast is the C API's signature, not a write.
+      values.push_back(Ort::Value::CreateTensor<int64_t>(memory, const_cast<int64_t*>(data), count, shape, 2));
+    } else {
+      narrowed.emplace_back(data, data + count);
+      values.push_back(Ort::Value::CreateTensor<int32_t>(memory, narrowed.back().data(), count, shape, 2));
+    }
+    names.push_back(input.name.c_str());
+  }
+  const char* output_name = info_.output_name.c_str();
+  std::vector<Ort::Value> outputs;
+  try {
+    Ort::RunOptions run_options;
+    outputs = session_->Run(run_options, names.data(), values.data(), values.size(), &output_name, 1);
+  } catch (const Ort::Exception& e) {
+    throw Error(ErrorCode::Inference, std::string("ONNX Runtime failed to run a batch: ") + e.what());
+  }
+  auto shape_info = outputs[0].GetTensorTypeAndShapeInfo();
+  std::vector<int64_t> out_shape = shape_info.GetShape();
+  if (out_shape.size() != 2 || out_shape[0] != shape[0] || out_shape[1] != info_.num_labels) {
+    throw Error(ErrorCode::Inference, "the graph returned 'logits' of an unexpected shape; expected [" +
+                                          std::to_string(shape[0]) + ", " + std::to_string(info_.num_labels) + "]");
+  }
+  std::memcpy(logits, outputs[0].GetTensorData<float>(), sizeof(float) * batch.batch * info_.num_labels);
+}
+
+}  // namespace crossrank::runtime

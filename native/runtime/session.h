@@ -1,0 +1,73 @@
+// An ONNX Runtime session for a sequence-classification graph: binds the inputs the graph declares
+// and returns its `logits`. Knows nothing of tokenizers or JavaScript.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <onnxruntime_cxx_api.h>
+
+namespace crossrank::runtime {
+
+enum class Device { Cpu, Cuda };
+
+struct SessionConfig {
+  std::string ort_library_path;
+  std::string model_path;
+  Device device = Device::Cpu;
+  int device_id = 0;
+  int intra_op_threads = 0;  // 0: ONNX Runtime's default (one per physical core)
+  int64_t num_labels_hint = 0;  // from config.json; used only when the graph leaves the dimension symbolic
+};
+
+// What a batch looks like to the session: row-major [batch, seq_len] token tensors. token_type_ids may
+// be null when the graph does not declare that input.
+struct BatchTensors {
+  const int64_t* input_ids = nullptr;
+  const int64_t* attention_mask = nullptr;
+  const int64_t* token_type_ids = nullptr;
+  size_t batch = 0;
+  size_t seq_len = 0;
+};
+
+struct ModelInfo {
+  std::vector<std::string> input_names;
+  std::string output_name;
+  int64_t num_labels = 0;
+  bool uses_token_type_ids = false;
+  std::string ort_version;
+  std::string ort_library_path;
+  std::string device;  // "cpu" or "cuda:<id>"
+};
+
+class InferenceSession {
+ public:
+  // Throws crossrank::Error: ModelNotFound, InvalidModel, OrtUnavailable or CudaUnavailable.
+  explicit InferenceSession(const SessionConfig& config);
+  ~InferenceSession();
+  InferenceSession(const InferenceSession&) = delete;
+  InferenceSession& operator=(const InferenceSession&) = delete;
+
+  const ModelInfo& info() const { return info_; }
+
+  // Writes batch * num_labels logits, row-major. Safe to call from several threads at once (ORT
+  // sessions accept concurrent Run calls). Throws crossrank::Error(Inference).
+  void Run(const BatchTensors& batch, float* logits) const;
+
+ private:
+  enum class InputRole { InputIds, AttentionMask, TokenTypeIds };
+  struct BoundInput {
+    std::string name;
+    InputRole role;
+    ONNXTensorElementDataType element_type;
+  };
+
+  std::unique_ptr<Ort::Session> session_;
+  std::vector<BoundInput> inputs_;
+  ModelInfo info_;
+};
+
+}  // namespace crossrank::runtime
