@@ -17,6 +17,31 @@ export interface NativeLoadOptions {
   maxBatchSize?: number;
   tokenizerThreads?: number;
   concurrency?: number;
+  maxQueuedPairs?: number;
+}
+
+export interface NativeTimings {
+  tokenizeMs: number;
+  queueMs: number;
+  inferenceMs: number;
+  batches: number;
+  tokens: number;
+  paddedTokens: number;
+}
+
+export interface NativeStats {
+  callsCompleted: number;
+  callsFailed: number;
+  callsAborted: number;
+  callsRejectedQueueFull: number;
+  pairsScored: number;
+  batches: number;
+  tokens: number;
+  paddedTokens: number;
+  tokenizeMs: number;
+  inferenceMs: number;
+  queuedPairs: number;
+  activeCalls: number;
 }
 
 export interface NativeModelInfo {
@@ -34,7 +59,13 @@ export declare class NativeReranker {
   static load(options: NativeLoadOptions): Promise<NativeReranker>;
   info(): NativeModelInfo;
   /** Scores in input order, pairs.length x numLabels; rejects with an Error carrying `code`. */
-  score(pairs: ReadonlyArray<readonly [string, string]>, requestId: number): Promise<Float32Array>;
+  score(pairs: ReadonlyArray<readonly [string, string]>, requestId: number, withTimings?: false): Promise<Float32Array>;
+  score(
+    pairs: ReadonlyArray<readonly [string, string]>,
+    requestId: number,
+    withTimings: true,
+  ): Promise<{ scores: Float32Array; timings: NativeTimings }>;
+  stats(): NativeStats;
   cancel(requestId: number): void;
   close(): Promise<void>;
 }

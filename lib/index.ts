@@ -4,6 +4,9 @@ export { ORT_LIBRARY_ENV } from './ort';
 export {
   Reranker,
   type CallOptions,
+  type CallTimings,
+  type DetailedScores,
+  type RerankerStats,
   type Device,
   type LoadOptions,
   type RerankOptions,

@@ -1,4 +1,4 @@
-import type { NativeReranker } from '../binding';
+import type { NativeReranker, NativeStats, NativeTimings } from '../binding';
 import { native } from './binding';
 import { CrossrankError, fromNative, invalidArgument } from './errors';
 import { type Activation, readModelFolder } from './model-folder';
@@ -34,6 +34,10 @@ export interface LoadOptions {
   maxBatchTokens?: number;
   /** Pairs per inference batch. Default 64 on CPU, 256 on CUDA. */
   maxBatchSize?: number;
+  /** Inference batches run at once on the session, each with `threads` ORT threads. Default 1. */
+  concurrency?: number;
+  /** Pairs accepted but not yet scored, over all calls; beyond it calls reject with 'QUEUE_FULL'. Default 100000. */
+  maxQueuedPairs?: number;
   /** An ONNX file other than onnx/model.onnx, e.g. 'onnx/model_quantized.onnx'; relative to the model folder. */
   modelFile?: string;
   /** libonnxruntime.so.1 to load. Default: $CROSSRANK_ORT_LIBRARY, else the one inside onnxruntime-node. */
@@ -59,6 +63,17 @@ export interface RerankResult {
   document?: string;
 }
 
+/** Where one call's time went (`scoreDetailed`). */
+export type CallTimings = NativeTimings;
+
+/** Cumulative counters since load (`reranker.stats()`), plus the current queue. */
+export type RerankerStats = NativeStats;
+
+export interface DetailedScores {
+  scores: Float32Array;
+  timings: CallTimings;
+}
+
 export interface RerankerInfo {
   modelPath: string;
   numLabels: number;
@@ -72,6 +87,8 @@ export interface RerankerInfo {
   device: string;
   maxBatchTokens: number;
   maxBatchSize: number;
+  concurrency: number;
+  maxQueuedPairs: number;
   threads: number;
 }
 
@@ -83,6 +100,8 @@ const DEVICE_DEFAULTS: Record<Device, { maxBatchTokens: number; maxBatchSize: nu
 };
 
 let nextRequestId = 1;
+
+const NO_WORK: CallTimings = Object.freeze({ tokenizeMs: 0, queueMs: 0, inferenceMs: 0, batches: 0, tokens: 0, paddedTokens: 0 });
 
 /**
  * A cross-encoder loaded from a Hugging Face model folder. Tokenization and inference run on native
@@ -112,6 +131,8 @@ export class Reranker {
     const requestedActivation = enumOption(opts.activation, 'options.activation', ['sigmoid', 'softmax', 'none'] as const);
     const maxBatchTokens = integerOption(opts.maxBatchTokens, 'options.maxBatchTokens', 1) ?? DEVICE_DEFAULTS[device].maxBatchTokens;
     const maxBatchSize = integerOption(opts.maxBatchSize, 'options.maxBatchSize', 1) ?? DEVICE_DEFAULTS[device].maxBatchSize;
+    const concurrency = integerOption(opts.concurrency, 'options.concurrency', 1, 256) ?? 1;
+    const maxQueuedPairs = integerOption(opts.maxQueuedPairs, 'options.maxQueuedPairs', 1) ?? 100_000;
     const modelFile = stringOption(opts.modelFile, 'options.modelFile');
     const ortLibraryPath = resolveOrtLibrary(stringOption(opts.ortLibraryPath, 'options.ortLibraryPath'));
 
@@ -138,6 +159,8 @@ export class Reranker {
         activation: requestedActivation ?? folder.activation,
         maxBatchTokens,
         maxBatchSize,
+        concurrency,
+        maxQueuedPairs,
       });
     } catch (error) {
       throw fromNative(error);
@@ -156,6 +179,8 @@ export class Reranker {
       device: nativeInfo.device,
       maxBatchTokens,
       maxBatchSize,
+      concurrency,
+      maxQueuedPairs,
       threads,
     });
   }
@@ -165,16 +190,36 @@ export class Reranker {
    * order (row-major), in a Float32Array over memory the native side filled.
    */
   async score(pairs: ReadonlyArray<readonly [string, string]>, options?: CallOptions): Promise<Float32Array> {
+    return (await this.#score(pairs, options, false)).scores;
+  }
+
+  /** Like score(), with where the call's time went: tokenizing, queueing, inference, and padding. */
+  async scoreDetailed(pairs: ReadonlyArray<readonly [string, string]>, options?: CallOptions): Promise<DetailedScores> {
+    return this.#score(pairs, options, true);
+  }
+
+  /** Cumulative counters since load, and the current queue. */
+  stats(): RerankerStats {
+    return this.#open().stats();
+  }
+
+  async #score(
+    pairs: ReadonlyArray<readonly [string, string]>,
+    options: CallOptions | undefined,
+    withTimings: boolean,
+  ): Promise<DetailedScores> {
     const handle = this.#open();
     const checked = pairsArgument(pairs);
     const signal = signalOption(optionsObject<CallOptions>(options, 'options').signal, 'options.signal');
     signal?.throwIfAborted();
-    if (checked.length === 0) return new Float32Array(0);
+    if (checked.length === 0) return { scores: new Float32Array(0), timings: NO_WORK };
 
     const id = nextRequestId++;
-    let promise: Promise<Float32Array>;
+    let promise: Promise<DetailedScores>;
     try {
-      promise = handle.score(checked, id);
+      promise = withTimings
+        ? handle.score(checked, id, true)
+        : handle.score(checked, id).then((scores) => ({ scores, timings: NO_WORK }));
     } catch (error) {
       throw fromNative(error);
     }

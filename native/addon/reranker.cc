@@ -100,6 +100,17 @@ Napi::Float32Array ScoresToJs(Napi::Env env, engine::Request& request) {
   return Napi::Float32Array::New(env, count, Napi::ArrayBuffer(env, buffer), 0);
 }
 
+Napi::Object TimingsToJs(Napi::Env env, const engine::RequestTimings& timings) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("tokenizeMs", timings.tokenize_ms);
+  out.Set("queueMs", timings.queue_ms);
+  out.Set("inferenceMs", timings.inference_ms);
+  out.Set("batches", static_cast<double>(timings.batches));
+  out.Set("tokens", static_cast<double>(timings.tokens));
+  out.Set("paddedTokens", static_cast<double>(timings.padded_tokens));
+  return out;
+}
+
 }  // namespace
 
 Napi::Function NativeReranker::Define(Napi::Env env) {
@@ -107,6 +118,7 @@ Napi::Function NativeReranker::Define(Napi::Env env) {
                      {StaticMethod<&NativeReranker::Load>("load"), InstanceMethod<&NativeReranker::Info>("info"),
                       InstanceMethod<&NativeReranker::Score>("score"),
                       InstanceMethod<&NativeReranker::Cancel>("cancel"),
+                      InstanceMethod<&NativeReranker::Stats>("stats"),
                       InstanceMethod<&NativeReranker::Close>("close")});
 }
 
@@ -138,6 +150,7 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
     engine.max_batch_size = static_cast<size_t>(OptionalInteger(options, "maxBatchSize", 64, 1, 1 << 20));
     engine.tokenizer_threads = static_cast<int>(OptionalInteger(options, "tokenizerThreads", 1, 1, 256));
     engine.inference_lanes = static_cast<int>(OptionalInteger(options, "concurrency", 1, 1, 256));
+    engine.max_queued_pairs = static_cast<size_t>(OptionalInteger(options, "maxQueuedPairs", 100000, 1, int64_t{1} << 40));
 
     auto* worker = new LoadWorker(env, RequireString(options, "tokenizerPath"), std::move(session), engine,
                                   !activation.empty());
@@ -228,6 +241,7 @@ Napi::Value NativeReranker::Score(const Napi::CallbackInfo& info) {
   }
   auto request = std::make_shared<engine::Request>(id, std::move(firsts), std::move(seconds),
                                                    static_cast<size_t>(model_->session->info().num_labels));
+  request->want_timings = info.Length() >= 3 && info[2].ToBoolean().Value();
   Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
   pending_.emplace(id, deferred);
   TrackPending(env, true);
@@ -246,6 +260,26 @@ Napi::Value NativeReranker::Cancel(const Napi::CallbackInfo& info) {
     engine_->Cancel(static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value()));
   }
   return info.Env().Undefined();
+}
+
+Napi::Value NativeReranker::Stats(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!engine_) throw MakeError(env, ErrorCode::Closed, "the reranker is closed");
+  const engine::EngineStats stats = engine_->stats();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("callsCompleted", static_cast<double>(stats.calls_completed));
+  out.Set("callsFailed", static_cast<double>(stats.calls_failed));
+  out.Set("callsAborted", static_cast<double>(stats.calls_aborted));
+  out.Set("callsRejectedQueueFull", static_cast<double>(stats.calls_rejected_queue_full));
+  out.Set("pairsScored", static_cast<double>(stats.pairs_scored));
+  out.Set("batches", static_cast<double>(stats.batches));
+  out.Set("tokens", static_cast<double>(stats.tokens));
+  out.Set("paddedTokens", static_cast<double>(stats.padded_tokens));
+  out.Set("tokenizeMs", stats.tokenize_ms);
+  out.Set("inferenceMs", stats.inference_ms);
+  out.Set("queuedPairs", static_cast<double>(stats.queued_pairs));
+  out.Set("activeCalls", static_cast<double>(stats.active_calls));
+  return out;
 }
 
 Napi::Value NativeReranker::Close(const Napi::CallbackInfo& info) {
@@ -283,7 +317,15 @@ void NativeReranker::Settle(Napi::Env env, const std::shared_ptr<engine::Request
     deferred.Reject(MakeError(env, *request->error).Value());
   } else {
     try {
-      deferred.Resolve(ScoresToJs(env, *request));
+      Napi::Float32Array scores = ScoresToJs(env, *request);
+      if (request->want_timings) {
+        Napi::Object detailed = Napi::Object::New(env);
+        detailed.Set("scores", scores);
+        detailed.Set("timings", TimingsToJs(env, request->timings));
+        deferred.Resolve(detailed);
+      } else {
+        deferred.Resolve(scores);
+      }
     } catch (const Napi::Error& e) {
       deferred.Reject(e.Value());
     }

@@ -33,6 +33,7 @@ class NativeReranker : public Napi::ObjectWrap<NativeReranker> {
   Napi::Value Info(const Napi::CallbackInfo& info);
   Napi::Value Score(const Napi::CallbackInfo& info);
   Napi::Value Cancel(const Napi::CallbackInfo& info);
+  Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
   void Settle(Napi::Env env, const std::shared_ptr<engine::Request>& request);

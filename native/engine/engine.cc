@@ -36,6 +36,18 @@ void Engine::Submit(std::shared_ptr<Request> request) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (closed_) throw Error(ErrorCode::Closed, "the reranker is closed");
+    const size_t size = active->request->size();
+    if (queued_pairs_ + size > config_.max_queued_pairs) {
+      ++stats_.calls_rejected_queue_full;
+      throw Error(ErrorCode::QueueFull,
+                  size > config_.max_queued_pairs
+                      ? "the call has " + std::to_string(size) + " pairs, more than maxQueuedPairs (" +
+                            std::to_string(config_.max_queued_pairs) + "); split it or raise maxQueuedPairs"
+                      : "the queue is full: " + std::to_string(queued_pairs_) + " pairs are waiting and this call adds " +
+                            std::to_string(size) + " (maxQueuedPairs " + std::to_string(config_.max_queued_pairs) +
+                            "); retry later");
+    }
+    queued_pairs_ += size;
     active_.emplace(active->request->id, active);
     to_tokenize_.push_back(std::move(active));
   }
@@ -79,6 +91,14 @@ void Engine::FinishLocked(Active& active, std::optional<Error> error,
                           std::vector<std::shared_ptr<Request>>& completed) {
   if (active.done) return;
   active.done = true;
+  queued_pairs_ -= active.unfinished;
+  if (!error) {
+    ++stats_.calls_completed;
+  } else if (error->code() == ErrorCode::Aborted) {
+    ++stats_.calls_aborted;
+  } else if (error->code() != ErrorCode::Closed) {
+    ++stats_.calls_failed;
+  }
   active.request->error = std::move(error);
   planner_.Remove(active.request->id);
   active_.erase(active.request->id);
@@ -134,6 +154,7 @@ void Engine::Tokenize(Active& active) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     active.request->timings.tokenize_ms = MillisSince(start);
+    stats_.tokenize_ms += active.request->timings.tokenize_ms;
     if (active.done) return;  // cancelled or closed meanwhile
     if (failure) {
       FinishLocked(active, std::move(failure), completed);
@@ -208,6 +229,11 @@ void Engine::RunBatch(const std::vector<PlannedPair>& batch, const std::vector<A
   std::vector<std::shared_ptr<Request>> completed;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (!failure) {
+      stats_.batches += 1;
+      stats_.inference_ms += elapsed_ms;
+      stats_.padded_tokens += rows * seq_len;
+    }
     std::vector<const Active*> counted;  // each call's batch count and time, once per batch
     for (size_t r = 0; r < rows; ++r) {
       Active& owner = *owners[r];
@@ -227,10 +253,21 @@ void Engine::RunBatch(const std::vector<PlannedPair>& batch, const std::vector<A
       ApplyActivation(config_.activation, row, num_labels_);
       request.timings.tokens += owner.encoded[batch[r].index].ids.size();
       request.timings.padded_tokens += seq_len;
+      stats_.tokens += owner.encoded[batch[r].index].ids.size();
+      stats_.pairs_scored += 1;
+      --queued_pairs_;
       if (--owner.unfinished == 0) FinishLocked(owner, std::nullopt, completed);
     }
   }
   Complete(completed);
+}
+
+EngineStats Engine::stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  EngineStats snapshot = stats_;
+  snapshot.queued_pairs = queued_pairs_;
+  snapshot.active_calls = active_.size();
+  return snapshot;
 }
 
 }  // namespace crossrank::engine

@@ -30,6 +30,25 @@ struct EngineConfig {
   size_t max_batch_size = 64;
   int tokenizer_threads = 1;
   int inference_lanes = 1;  // batches run concurrently on the one session
+  // Backpressure: pairs accepted but not yet scored, across all calls. A call that would pass it is
+  // rejected whole with ErrorCode::QueueFull; nothing is dropped silently.
+  size_t max_queued_pairs = 100000;
+};
+
+// Cumulative counters since the engine started; a snapshot.
+struct EngineStats {
+  uint64_t calls_completed = 0;
+  uint64_t calls_failed = 0;   // any error: bad input, truncation, inference
+  uint64_t calls_aborted = 0;
+  uint64_t calls_rejected_queue_full = 0;
+  uint64_t pairs_scored = 0;
+  uint64_t batches = 0;
+  uint64_t tokens = 0;         // real tokens run through the model
+  uint64_t padded_tokens = 0;  // tokens computed, padding included
+  double tokenize_ms = 0;
+  double inference_ms = 0;
+  size_t queued_pairs = 0;     // now: accepted, not yet scored
+  size_t active_calls = 0;     // now
 };
 
 // Called exactly once per submitted request, from an engine thread (or from the thread calling
@@ -53,6 +72,7 @@ class Engine {
   void Shutdown();
 
   const EngineConfig& config() const { return config_; }
+  EngineStats stats() const;
 
  private:
   struct Encoded {
@@ -84,13 +104,15 @@ class Engine {
   const size_t num_labels_;
   const int32_t pad_id_;
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable tokenize_cv_;
   std::condition_variable inference_cv_;
   bool closed_ = false;
   std::deque<ActivePtr> to_tokenize_;
   std::unordered_map<uint64_t, ActivePtr> active_;
   BatchPlanner planner_;
+  size_t queued_pairs_ = 0;  // pairs of active calls not yet scored
+  EngineStats stats_;
   std::vector<std::thread> threads_;
   std::mutex shutdown_mu_;  // serialises Shutdown callers so threads are joined once
 };

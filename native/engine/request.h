@@ -40,6 +40,8 @@ struct Request {
   // hands the memory to JavaScript without copying.
   std::unique_ptr<float[]> scores;
 
+  bool want_timings = false;  // for the addon: report `timings` with the scores
+
   // Set by the engine before it reports completion; read only after.
   std::optional<Error> error;
   RequestTimings timings;

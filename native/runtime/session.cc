@@ -118,7 +118,8 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
     output_names.push_back(name);
     if (name != "logits") continue;
     found_logits = true;
-    auto shape_info = session_->GetOutputTypeInfo(i).GetTensorTypeAndShapeInfo();
+    Ort::TypeInfo type_info = session_->GetOutputTypeInfo(i);  // owns what shape_info views
+    auto shape_info = type_info.GetTensorTypeAndShapeInfo();
     if (shape_info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
       throw Error(ErrorCode::InvalidModel, std::string("output 'logits' is ") +
                                                ElementTypeName(shape_info.GetElementType()) + "; expected float32" + where);
