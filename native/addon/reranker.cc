@@ -183,12 +183,14 @@ NativeReranker::~NativeReranker() {
   if (engine_) engine_->Shutdown();
   engine_.reset();
   model_.reset();
-  if (!events_released_) events_.Release();
+  // After environment teardown Node has already disposed of the thread-safe function.
+  if (!events_released_ && !env_torn_down_) events_.Release();
 }
 
 void NativeReranker::OnEnvTeardown(void* data) {
   // A worker thread or the process is exiting: stop our threads before the runtime goes away.
   auto* self = static_cast<NativeReranker*>(data);
+  self->env_torn_down_ = true;
   if (self->closer_.joinable()) self->closer_.join();
   if (self->engine_) self->engine_->Shutdown();
 }
@@ -287,7 +289,10 @@ Napi::Value NativeReranker::Close(const Napi::CallbackInfo& info) {
   if (close_deferred_) return close_deferred_->Promise();
   close_deferred_ = std::make_unique<Napi::Promise::Deferred>(Napi::Promise::Deferred::New(env));
   closing_ = true;
-  events_.Ref(env);  // keep the process alive until close() settles
+  // Until close() settles, keep the process alive and this wrapper uncollected: lib/ drops its handle
+  // at once, and the close event below still needs `this`.
+  events_.Ref(env);
+  Ref();
   // Shutdown joins threads that may be mid-batch, so it runs off the JS thread. Its rejections and
   // then the close marker travel the same queue, so pending calls reject before close() resolves.
   closer_ = std::thread([this] {
@@ -338,6 +343,7 @@ void NativeReranker::FinishClose(Napi::Env env) {
   engine_.reset();
   model_.reset();  // releases the ORT session and the tokenizer now, not at garbage collection
   close_deferred_->Resolve(env.Undefined());
+  Unref();
   if (!events_released_) {
     events_released_ = true;
     events_.Release();

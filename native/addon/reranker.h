@@ -45,6 +45,7 @@ class NativeReranker : public Napi::ObjectWrap<NativeReranker> {
   std::unique_ptr<engine::Engine> engine_;
   EventTsfn events_;
   bool events_released_ = false;
+  bool env_torn_down_ = false;
   std::unordered_map<uint64_t, Napi::Promise::Deferred> pending_;
   bool closing_ = false;
   bool referenced_ = false;

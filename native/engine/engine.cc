@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 
 namespace crossrank::engine {
 namespace {
@@ -12,7 +13,36 @@ double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
+// process.exit() runs static destructors, ONNX Runtime's included, while our threads may be inside a
+// Run. An atexit handler registered after the runtime was loaded runs before those destructors, so it
+// stops every engine first.
+std::mutex g_engines_mu;
+std::vector<Engine*>* g_engines = nullptr;  // leaked on purpose: must outlive static destruction
+
+void ShutdownAllAtExit() {
+  std::vector<Engine*> engines;
+  {
+    std::lock_guard<std::mutex> lock(g_engines_mu);
+    if (g_engines) engines = *g_engines;
+  }
+  for (Engine* engine : engines) engine->Shutdown();
+}
+
 }  // namespace
+
+void Engine::RegisterForExit(Engine* engine) {
+  std::lock_guard<std::mutex> lock(g_engines_mu);
+  if (!g_engines) {
+    g_engines = new std::vector<Engine*>();
+    std::atexit(ShutdownAllAtExit);
+  }
+  g_engines->push_back(engine);
+}
+
+void Engine::UnregisterForExit(Engine* engine) {
+  std::lock_guard<std::mutex> lock(g_engines_mu);
+  if (g_engines) g_engines->erase(std::remove(g_engines->begin(), g_engines->end(), engine), g_engines->end());
+}
 
 Engine::Engine(std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
                std::shared_ptr<const runtime::InferenceSession> session, EngineConfig config, CompletionFn on_complete)
@@ -24,10 +54,18 @@ Engine::Engine(std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
       pad_id_(tokenizer_->pad_id()),
       planner_(config.max_batch_tokens, config.max_batch_size) {
   for (int i = 0; i < std::max(1, config_.tokenizer_threads); ++i) threads_.emplace_back([this] { TokenizerLoop(); });
-  for (int i = 0; i < std::max(1, config_.inference_lanes); ++i) threads_.emplace_back([this] { InferenceLoop(); });
+  for (int i = 0; i < std::max(1, config_.inference_lanes); ++i) {
+    lane_run_options_.push_back(std::make_unique<Ort::RunOptions>());
+    Ort::RunOptions* run_options = lane_run_options_.back().get();
+    threads_.emplace_back([this, run_options] { InferenceLoop(run_options); });
+  }
+  RegisterForExit(this);
 }
 
-Engine::~Engine() { Shutdown(); }
+Engine::~Engine() {
+  UnregisterForExit(this);
+  Shutdown();
+}
 
 void Engine::Submit(std::shared_ptr<Request> request) {
   auto active = std::make_shared<Active>();
@@ -78,6 +116,8 @@ void Engine::Shutdown() {
       FinishLocked(*active, Error(ErrorCode::Closed, "the reranker was closed before this call finished"), completed);
     }
     to_tokenize_.clear();
+    // Batches already running belong to calls that were just rejected: stop them rather than wait.
+    for (auto& run_options : lane_run_options_) run_options->SetTerminate();
   }
   tokenize_cv_.notify_all();
   inference_cv_.notify_all();
@@ -173,7 +213,7 @@ void Engine::Tokenize(Active& active) {
   }
 }
 
-void Engine::InferenceLoop() {
+void Engine::InferenceLoop(Ort::RunOptions* run_options) {
   for (;;) {
     std::vector<PlannedPair> batch;
     std::vector<ActivePtr> owners;  // parallel to batch; keeps each call's tokens alive while running
@@ -193,11 +233,12 @@ void Engine::InferenceLoop() {
       // Another lane may take the next batch while this one runs.
       if (!planner_.empty()) inference_cv_.notify_one();
     }
-    RunBatch(batch, owners);
+    RunBatch(batch, owners, run_options);
   }
 }
 
-void Engine::RunBatch(const std::vector<PlannedPair>& batch, const std::vector<ActivePtr>& owners) {
+void Engine::RunBatch(const std::vector<PlannedPair>& batch, const std::vector<ActivePtr>& owners,
+                      Ort::RunOptions* run_options) {
   const size_t rows = batch.size();
   size_t seq_len = 0;
   for (size_t r = 0; r < rows; ++r) seq_len = std::max(seq_len, owners[r]->encoded[batch[r].index].ids.size());
@@ -218,7 +259,7 @@ void Engine::RunBatch(const std::vector<PlannedPair>& batch, const std::vector<A
   const auto start = Clock::now();
   try {
     runtime::BatchTensors tensors{ids.data(), mask.data(), types.empty() ? nullptr : types.data(), rows, seq_len};
-    session_->Run(tensors, logits.data());
+    session_->Run(tensors, logits.data(), run_options);
   } catch (const Error& e) {
     failure = e;
   } catch (const std::exception& e) {

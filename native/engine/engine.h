@@ -89,10 +89,12 @@ class Engine {
   };
   using ActivePtr = std::shared_ptr<Active>;
 
+  static void RegisterForExit(Engine* engine);
+  static void UnregisterForExit(Engine* engine);
   void TokenizerLoop();
-  void InferenceLoop();
+  void InferenceLoop(Ort::RunOptions* run_options);
   void Tokenize(Active& active);
-  void RunBatch(const std::vector<PlannedPair>& batch, const std::vector<ActivePtr>& owners);
+  void RunBatch(const std::vector<PlannedPair>& batch, const std::vector<ActivePtr>& owners, Ort::RunOptions* run_options);
   // Under mu_: marks the request finished with `error` (or success) and queues its completion.
   void FinishLocked(Active& active, std::optional<Error> error, std::vector<std::shared_ptr<Request>>& completed);
   void Complete(std::vector<std::shared_ptr<Request>>& completed);
@@ -114,6 +116,8 @@ class Engine {
   size_t queued_pairs_ = 0;  // pairs of active calls not yet scored
   EngineStats stats_;
   std::vector<std::thread> threads_;
+  // One per inference lane; Shutdown sets their terminate flag so a running batch stops early.
+  std::vector<std::unique_ptr<Ort::RunOptions>> lane_run_options_;
   std::mutex shutdown_mu_;  // serialises Shutdown callers so threads are joined once
 };
 

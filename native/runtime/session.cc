@@ -150,7 +150,7 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
 
 InferenceSession::~InferenceSession() = default;
 
-void InferenceSession::Run(const BatchTensors& batch, float* logits) const {
+void InferenceSession::Run(const BatchTensors& batch, float* logits, Ort::RunOptions* run_options) const {
   const int64_t shape[2] = {static_cast<int64_t>(batch.batch), static_cast<int64_t>(batch.seq_len)};
   const size_t count = batch.batch * batch.seq_len;
   auto memory = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeCPU);
@@ -175,8 +175,12 @@ void InferenceSession::Run(const BatchTensors& batch, float* logits) const {
   const char* output_name = info_.output_name.c_str();
   std::vector<Ort::Value> outputs;
   try {
-    Ort::RunOptions run_options;
-    outputs = session_->Run(run_options, names.data(), values.data(), values.size(), &output_name, 1);
+    Ort::RunOptions default_options{nullptr};
+    if (!run_options) {
+      default_options = Ort::RunOptions();
+      run_options = &default_options;
+    }
+    outputs = session_->Run(*run_options, names.data(), values.data(), values.size(), &output_name, 1);
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::Inference, std::string("ONNX Runtime failed to run a batch: ") + e.what());
   }

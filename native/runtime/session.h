@@ -54,8 +54,9 @@ class InferenceSession {
   const ModelInfo& info() const { return info_; }
 
   // Writes batch * num_labels logits, row-major. Safe to call from several threads at once (ORT
-  // sessions accept concurrent Run calls). Throws crossrank::Error(Inference).
-  void Run(const BatchTensors& batch, float* logits) const;
+  // sessions accept concurrent Run calls). `run_options`, when given, lets another thread stop the run
+  // (Ort::RunOptions::SetTerminate). Throws crossrank::Error(Inference).
+  void Run(const BatchTensors& batch, float* logits, Ort::RunOptions* run_options = nullptr) const;
 
  private:
   enum class InputRole { InputIds, AttentionMask, TokenTypeIds };
