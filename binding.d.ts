@@ -82,10 +82,32 @@ export interface NativeEncoding {
   attentionMask: number[];
 }
 
+export interface NativeTokenizerInfo {
+  vocabSize: number;
+  padId: number;
+  specialTokensPair: number;
+  specialTokensSingle: number;
+  fileTruncation: {
+    maxLength: number;
+    strategy: 'longest_first' | 'only_first' | 'only_second';
+    stride: number;
+    direction: 'right' | 'left';
+  } | null;
+  filePadding: {
+    strategy: 'batch_longest' | 'fixed';
+    length?: number;
+    direction: 'right' | 'left';
+    padToMultipleOf: number;
+    padId: number;
+    padTypeId: number;
+    padToken: string;
+  } | null;
+}
+
 export declare class NativeTokenizer {
   static fromFile(path: string): NativeTokenizer;
   encode(text: string, pair: string | null, options: NativeEncodeOptions): NativeEncoding;
-  info(): { vocabSize: number; padId: number; specialTokensPair: number; specialTokensSingle: number };
+  info(): NativeTokenizerInfo;
 }
 
 export interface NativeBinding {

@@ -73,9 +73,48 @@ Napi::Value NativeTokenizer::Encode(const Napi::CallbackInfo& info) {
   return out;
 }
 
+namespace {
+
+const char* StrategyName(tokenizer::TruncationStrategy strategy) {
+  switch (strategy) {
+    case tokenizer::TruncationStrategy::LongestFirst: return "longest_first";
+    case tokenizer::TruncationStrategy::OnlyFirst: return "only_first";
+    case tokenizer::TruncationStrategy::OnlySecond: return "only_second";
+  }
+  return "longest_first";
+}
+
+Napi::Value TruncationToJs(Napi::Env env, const std::optional<tokenizer::TruncationParams>& params) {
+  if (!params) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("maxLength", static_cast<double>(params->max_length));
+  out.Set("strategy", StrategyName(params->strategy));
+  out.Set("stride", static_cast<double>(params->stride));
+  out.Set("direction", params->direction == tokenizer::TruncationDirection::Right ? "right" : "left");
+  return out;
+}
+
+Napi::Value PaddingToJs(Napi::Env env, const std::optional<tokenizer::PaddingParams>& params) {
+  if (!params) return env.Null();
+  Napi::Object out = Napi::Object::New(env);
+  const bool fixed = params->strategy == tokenizer::PaddingParams::Strategy::Fixed;
+  out.Set("strategy", fixed ? "fixed" : "batch_longest");
+  if (fixed) out.Set("length", static_cast<double>(params->fixed_length));
+  out.Set("direction", params->direction == tokenizer::PaddingDirection::Right ? "right" : "left");
+  out.Set("padToMultipleOf", static_cast<double>(params->pad_to_multiple_of));
+  out.Set("padId", params->pad_id);
+  out.Set("padTypeId", params->pad_type_id);
+  out.Set("padToken", params->pad_token);
+  return out;
+}
+
+}  // namespace
+
 Napi::Value NativeTokenizer::Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object out = Napi::Object::New(env);
+  out.Set("fileTruncation", TruncationToJs(env, tokenizer_->file_truncation()));
+  out.Set("filePadding", PaddingToJs(env, tokenizer_->file_padding()));
   out.Set("vocabSize", Napi::Number::New(env, static_cast<double>(tokenizer_->vocab_size())));
   out.Set("padId", Napi::Number::New(env, tokenizer_->pad_id()));
   out.Set("specialTokensPair", Napi::Number::New(env, static_cast<double>(tokenizer_->num_special_tokens_to_add(true))));
