@@ -94,7 +94,7 @@ describe('loading bad models fails clearly', () => {
     ));
 
   it('a modelFile that does not exist', () =>
-    rejectsWith(Reranker.load(fixture('tiny'), { modelFile: 'model_quantized.onnx' }), 'MODEL_NOT_FOUND', /model_quantized.onnx/));
+    rejectsWith(Reranker.load(fixture('tiny'), { modelFile: 'model_qint8_arm64.onnx' }), 'MODEL_NOT_FOUND', /model_qint8_arm64.onnx/));
 
   it('a folder without tokenizer.json', () =>
     rejectsWith(

@@ -18,11 +18,15 @@ const DOCS = [
   'the quick brown fox jumps over the lazy dog '.repeat(80), // longer than maxLength: truncated
 ];
 
-async function expectLogitParity(modelDir: string, pairs: Array<[string, string]>): Promise<void> {
-  const reranker = await Reranker.load(modelDir, { activation: 'none' });
+async function expectLogitParity(
+  modelDir: string,
+  pairs: Array<[string, string]>,
+  options: { modelFile?: string; maxBatchSize?: number } = {},
+): Promise<void> {
+  const reranker = await Reranker.load(modelDir, { activation: 'none', ...options });
   const reference = await ReferencePipeline.load(
     path.join(modelDir, 'tokenizer.json'),
-    path.join(modelDir, 'onnx', 'model.onnx'),
+    reranker.info.modelPath,
     reranker.info.maxLength,
   );
   try {
@@ -101,6 +105,10 @@ describe('logit parity with onnxruntime-node + Hugging Face tokenizers', () => {
   it('matches within 1e-4 on the project tokenizer', () => expectLogitParity(fixture('tiny'), pairs));
 
   it('matches within 1e-4 for a three-label model', () => expectLogitParity(fixture('tiny-3-labels'), pairs));
+
+  // Dynamic int8 quantization picks one scale per batch, so pairs run one at a time, as the reference does.
+  it('matches within 1e-4 on the int8 variant chosen with modelFile', () =>
+    expectLogitParity(fixture('tiny'), pairs, { modelFile: 'model_quantized.onnx', maxBatchSize: 1 }));
 
   it.skipIf(!HAVE_SHARED)(`matches within 1e-4 with bert-base-uncased's tokenizer (${HAVE_SHARED ? 'shared files present' : SHARED_MISSING_MESSAGE})`, () =>
     expectLogitParity(fixture('tiny-bert-vocab'), pairs),

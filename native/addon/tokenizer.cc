@@ -63,8 +63,10 @@ Napi::Value NativeTokenizer::Encode(const Napi::CallbackInfo& info) {
   tokenizer::Encoding encoding;
   try {
     encoding = tokenizer_->Encode(first, info[1].IsString() ? &second_view : nullptr, encode);
-  } catch (const tokenizer::TokenizerError& e) {
+  } catch (const tokenizer::TruncationError& e) {
     throw MakeError(env, ErrorCode::Truncation, e.what());
+  } catch (const std::exception& e) {
+    throw MakeError(env, ErrorCode::InvalidArgument, e.what());
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("ids", ToJs(env, encoding.ids));

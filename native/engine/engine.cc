@@ -180,7 +180,7 @@ void Engine::Tokenize(Active& active) {
       tokenizer::Encoding encoding = tokenizer_->Encode(request.firsts[i], &second, options);
       encoded[i].ids = std::move(encoding.ids);
       encoded[i].type_ids = std::move(encoding.type_ids);
-    } catch (const tokenizer::TokenizerError& e) {
+    } catch (const tokenizer::TruncationError& e) {
       failure = Error(ErrorCode::Truncation, "pairs[" + std::to_string(i) + "]: " + e.what());
       break;
     } catch (const std::exception& e) {

@@ -3,7 +3,7 @@ import { HAVE_SHARED, SHARED_MISSING_MESSAGE } from '../support/fixtures';
 
 /** Model folders the suite shares, generated once and reused while the generator is unchanged. */
 export default function setup(): void {
-  ensureFixture('tiny', { preset: 'tiny', seed: 1 });
+  ensureFixture('tiny', { preset: 'tiny', seed: 1, quantize: 'int8' });
   ensureFixture('tiny-3-labels', { preset: 'tiny', seed: 2, numLabels: 3 });
   // Big enough that scoring 100 documents takes a good fraction of a second on two cores.
   ensureFixture('medium', { preset: 'tiny', seed: 3, layers: 4, hidden: 256, heads: 4, intermediate: 1024 });
