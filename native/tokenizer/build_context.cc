@@ -1,0 +1,84 @@
+#include <limits>
+
+#include "components.h"
+
+namespace crossrank {
+namespace tokenizer {
+
+void BuildContext::Fail(const json::Value& at, const std::string& path, const std::string& message) const {
+  std::string msg = source_ + ": " + (path.empty() ? std::string("(root)") : path) + ": " + message;
+  if (at.exists()) msg += " (" + doc_.Location(at.offset()) + ")";
+  throw TokenizerError(msg);
+}
+
+static std::string Join(const std::string& path, std::string_view key) {
+  return path.empty() ? std::string(key) : path + "." + std::string(key);
+}
+
+bool BuildContext::GetBool(const json::Value& obj, std::string_view key, bool def, const std::string& path) const {
+  const json::Value v = obj.Find(key);
+  if (!v.exists() || v.is_null()) return def;
+  if (!v.is_bool()) Fail(v, Join(path, key), std::string("expected a boolean, got ") + json::TypeName(v.type()));
+  return v.bool_value();
+}
+
+bool BuildContext::GetOptionalBool(const json::Value& obj, std::string_view key, bool* present,
+                                   const std::string& path) const {
+  const json::Value v = obj.Find(key);
+  *present = false;
+  if (!v.exists() || v.is_null()) return false;
+  if (!v.is_bool()) Fail(v, Join(path, key), std::string("expected a boolean or null, got ") + json::TypeName(v.type()));
+  *present = true;
+  return v.bool_value();
+}
+
+std::string BuildContext::GetString(const json::Value& obj, std::string_view key, const std::string& def,
+                                    const std::string& path) const {
+  const json::Value v = obj.Find(key);
+  if (!v.exists() || v.is_null()) return def;
+  if (!v.is_string()) Fail(v, Join(path, key), std::string("expected a string, got ") + json::TypeName(v.type()));
+  return std::string(v.string_value());
+}
+
+std::string BuildContext::RequireString(const json::Value& obj, std::string_view key, const std::string& path) const {
+  const json::Value v = obj.Find(key);
+  if (!v.exists()) Fail(obj, path, "missing required field \"" + std::string(key) + "\"");
+  if (!v.is_string()) Fail(v, Join(path, key), std::string("expected a string, got ") + json::TypeName(v.type()));
+  return std::string(v.string_value());
+}
+
+uint64_t BuildContext::GetUint(const json::Value& obj, std::string_view key, uint64_t def,
+                               const std::string& path) const {
+  const json::Value v = obj.Find(key);
+  if (!v.exists() || v.is_null()) return def;
+  int64_t x = 0;
+  if (!v.is_number() || !v.GetInt64(&x) || x < 0) {
+    Fail(v, Join(path, key), "expected a non-negative integer, got " +
+                                 (v.is_number() ? std::string(v.number_text()) : std::string(json::TypeName(v.type()))));
+  }
+  return static_cast<uint64_t>(x);
+}
+
+int32_t BuildContext::ToId(const json::Value& v, const std::string& path) const {
+  int64_t x = 0;
+  if (!v.is_number() || !v.GetInt64(&x) || x < 0 || x > std::numeric_limits<int32_t>::max()) {
+    Fail(v, path, "expected a token id (an integer from 0 to 2147483647), got " +
+                      (v.is_number() ? std::string(v.number_text()) : std::string(json::TypeName(v.type()))));
+  }
+  return static_cast<int32_t>(x);
+}
+
+void BuildContext::RequireObject(const json::Value& v, const std::string& path) const {
+  if (!v.is_object()) Fail(v, path, std::string("expected an object, got ") + json::TypeName(v.type()));
+}
+
+std::string_view BuildContext::TypeOf(const json::Value& obj, const std::string& path) const {
+  RequireObject(obj, path);
+  const json::Value t = obj.Find("type");
+  if (!t.exists()) Fail(obj, path, "missing the \"type\" field that names the component");
+  if (!t.is_string()) Fail(t, path + ".type", std::string("expected a string, got ") + json::TypeName(t.type()));
+  return t.string_value();
+}
+
+}  // namespace tokenizer
+}  // namespace crossrank
