@@ -1,5 +1,7 @@
 #include "engine/engine.h"
 
+#include "common/thread_priority.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -151,6 +153,7 @@ void Engine::Complete(std::vector<std::shared_ptr<Request>>& completed) {
 }
 
 void Engine::TokenizerLoop() {
+  LowerCurrentThreadPriority();
   for (;;) {
     ActivePtr active;
     {
@@ -214,6 +217,7 @@ void Engine::Tokenize(Active& active) {
 }
 
 void Engine::InferenceLoop(Ort::RunOptions* run_options) {
+  LowerCurrentThreadPriority();
   for (;;) {
     std::vector<PlannedPair> batch;
     std::vector<ActivePtr> owners;  // parallel to batch; keeps each call's tokens alive while running

@@ -5,7 +5,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include <cerrno>
+#include <thread>
+
 #include "common/error.h"
+#include "common/thread_priority.h"
 #include "runtime/ort_library.h"
 
 namespace crossrank::runtime {
@@ -50,12 +54,30 @@ void AppendCuda(Ort::SessionOptions& options, const SessionConfig& config) {
   api.ReleaseCUDAProviderOptions(cuda);
 }
 
+// ORT's intra-op workers are created through these so that they, too, run below the event loop's
+// priority (see common/thread_priority.h).
+OrtCustomThreadHandle CreateWorkerThread(void*, OrtThreadWorkerFn work, void* param) {
+  auto* thread = new std::thread([work, param] {
+    LowerCurrentThreadPriority();
+    work(param);
+  });
+  return reinterpret_cast<OrtCustomThreadHandle>(thread);
+}
+
+void JoinWorkerThread(OrtCustomThreadHandle handle) {
+  auto* thread = reinterpret_cast<std::thread*>(const_cast<OrtCustomHandleType*>(handle));
+  thread->join();
+  delete thread;
+}
+
 Ort::SessionOptions MakeOptions(const SessionConfig& config) {
   Ort::SessionOptions options;
   options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
   if (config.intra_op_threads > 0) options.SetIntraOpNumThreads(config.intra_op_threads);
   options.SetInterOpNumThreads(1);
+  options.SetCustomCreateThreadFn(CreateWorkerThread);
+  options.SetCustomJoinThreadFn(JoinWorkerThread);
   // Shapes change with every batch, so a memory pattern planned for one shape is wasted work.
   options.DisableMemPattern();
   // Spinning workers would burn the cores Node's event loop and libuv need between batches.
