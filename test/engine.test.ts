@@ -49,17 +49,39 @@ describe('concurrency', () => {
   });
 
   it('an aborted call rejects with the signal reason and leaves others intact', async () => {
-    const pairs = documents(60, 7).map((d) => ['q', d] as [string, string]);
-    const expected = await reranker.score(pairs);
-    const controller = new AbortController();
-    const aborted = reranker.score(pairs, { signal: controller.signal });
-    const other = reranker.score(pairs);
-    controller.abort();
-    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
-    expect(Array.from(await other)).toEqual(Array.from(expected));
+    // The medium model and many pairs: the calls cannot finish before abort() runs.
+    const slow = await Reranker.load(fixture('medium'), { activation: 'none', maxLength: 128 });
+    try {
+      const pairs = documents(300, 7).map((d) => ['q', d] as [string, string]);
+      const few = pairs.slice(0, 12);
+      const expected = await slow.score(few);
+      const controller = new AbortController();
+      const aborted = slow.score(pairs, { signal: controller.signal }).then(
+        () => 'resolved',
+        (e: unknown) => e,
+      );
+      const other = slow.score(few);
+      controller.abort();
+      const outcome = await aborted;
+      expect(outcome).toBeInstanceOf(DOMException);
+      expect((outcome as DOMException).name).toBe('AbortError');
+      for (const [i, score] of (await other).entries()) expect(Math.abs(score - expected[i])).toBeLessThan(1e-5);
+      expect(slow.stats().callsAborted).toBe(1);
+
+      // Many queued calls aborted at once, one kept: only the kept one resolves.
+      const controllers = Array.from({ length: 20 }, () => new AbortController());
+      const calls = controllers.map((c) => slow.score(pairs.slice(0, 40), { signal: c.signal }).then(() => 'resolved', (e: Error) => e.name));
+      const kept = slow.score(few);
+      controllers.forEach((c) => c.abort());
+      expect(await Promise.all(calls)).toEqual(Array(20).fill('AbortError'));
+      for (const [i, score] of (await kept).entries()) expect(Math.abs(score - expected[i])).toBeLessThan(1e-5);
+      expect(slow.stats()).toMatchObject({ callsAborted: 21, queuedPairs: 0, activeCalls: 0 });
+    } finally {
+      await slow.close();
+    }
     const already = new AbortController();
     already.abort(new Error('gave up'));
-    await expect(reranker.score(pairs, { signal: already.signal })).rejects.toThrow('gave up');
+    await expect(reranker.score([['q', 'd']], { signal: already.signal })).rejects.toThrow('gave up');
   });
 });
 

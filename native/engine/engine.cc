@@ -143,8 +143,9 @@ void Engine::FinishLocked(Active& active, std::optional<Error> error,
   }
   active.request->error = std::move(error);
   planner_.Remove(active.request->id);
-  active_.erase(active.request->id);
   completed.push_back(active.request);
+  // Last: the map may hold the only reference to `active`, so erasing it can destroy it.
+  active_.erase(completed.back()->id);
 }
 
 void Engine::Complete(std::vector<std::shared_ptr<Request>>& completed) {
