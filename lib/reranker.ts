@@ -64,10 +64,18 @@ export interface RerankResult {
 }
 
 /** Where one call's time went (`scoreDetailed`). */
-export type CallTimings = NativeTimings;
+export interface CallTimings extends NativeTimings {
+  /** Share of the tokens computed for this call's pairs that were padding (0 = none). */
+  paddingRatio: number;
+}
 
 /** Cumulative counters since load (`reranker.stats()`), plus the current queue. */
-export type RerankerStats = NativeStats;
+export interface RerankerStats extends NativeStats {
+  /** Share of all computed tokens that were padding. */
+  paddingRatio: number;
+}
+
+const paddingRatio = (tokens: number, paddedTokens: number): number => (paddedTokens > 0 ? 1 - tokens / paddedTokens : 0);
 
 export interface DetailedScores {
   scores: Float32Array;
@@ -101,7 +109,15 @@ const DEVICE_DEFAULTS: Record<Device, { maxBatchTokens: number; maxBatchSize: nu
 
 let nextRequestId = 1;
 
-const NO_WORK: CallTimings = Object.freeze({ tokenizeMs: 0, queueMs: 0, inferenceMs: 0, batches: 0, tokens: 0, paddedTokens: 0 });
+const NO_WORK: CallTimings = Object.freeze({
+  tokenizeMs: 0,
+  queueMs: 0,
+  inferenceMs: 0,
+  batches: 0,
+  tokens: 0,
+  paddedTokens: 0,
+  paddingRatio: 0,
+});
 
 /**
  * A cross-encoder loaded from a Hugging Face model folder. Tokenization and inference run on native
@@ -200,7 +216,8 @@ export class Reranker {
 
   /** Cumulative counters since load, and the current queue. */
   stats(): RerankerStats {
-    return this.#open().stats();
+    const stats = this.#open().stats();
+    return { ...stats, paddingRatio: paddingRatio(stats.tokens, stats.paddedTokens) };
   }
 
   async #score(
@@ -218,7 +235,10 @@ export class Reranker {
     let promise: Promise<DetailedScores>;
     try {
       promise = withTimings
-        ? handle.score(checked, id, true)
+        ? handle.score(checked, id, true).then(({ scores, timings }) => ({
+            scores,
+            timings: { ...timings, paddingRatio: paddingRatio(timings.tokens, timings.paddedTokens) },
+          }))
         : handle.score(checked, id).then((scores) => ({ scores, timings: NO_WORK }));
     } catch (error) {
       throw fromNative(error);

@@ -74,6 +74,8 @@ describe('scheduling', () => {
     expect(timings.batches).toBeGreaterThanOrEqual(1);
     expect(timings.tokens).toBeGreaterThan(30 * 3);
     expect(timings.paddedTokens).toBeGreaterThanOrEqual(timings.tokens);
+    expect(timings.paddingRatio).toBeCloseTo(1 - timings.tokens / timings.paddedTokens, 10);
+    expect(timings.paddingRatio).toBeLessThan(0.5);
     for (const key of ['tokenizeMs', 'queueMs', 'inferenceMs'] as const) expect(timings[key]).toBeGreaterThanOrEqual(0);
     const after = reranker.stats();
     expect(after.callsCompleted).toBe(before.callsCompleted + 1);
