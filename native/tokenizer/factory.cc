@@ -12,19 +12,39 @@ namespace tokenizer {
 #define CROSSRANK_NORMALIZERS(X)             \
   X("BertNormalizer", BuildBertNormalizer)   \
   X("Lowercase", BuildLowercaseNormalizer)   \
-  X("Sequence", BuildSequenceNormalizer)
+  X("NFC", BuildNfcNormalizer)               \
+  X("NFD", BuildNfdNormalizer)               \
+  X("NFKC", BuildNfkcNormalizer)             \
+  X("NFKD", BuildNfkdNormalizer)             \
+  X("Sequence", BuildSequenceNormalizer)     \
+  X("Precompiled", BuildPrecompiledNormalizer) \
+  X("Strip", BuildStripNormalizer)           \
+  X("StripAccents", BuildStripAccentsNormalizer) \
+  X("Replace", BuildReplaceNormalizer)       \
+  X("Prepend", BuildPrependNormalizer)
 
 #define CROSSRANK_PRE_TOKENIZERS(X)                     \
   X("BertPreTokenizer", BuildBertPreTokenizer)          \
+  X("ByteLevel", BuildByteLevelPreTokenizer)            \
+  X("Split", BuildSplitPreTokenizer)                    \
+  X("Punctuation", BuildPunctuationPreTokenizer)        \
+  X("Digits", BuildDigitsPreTokenizer)                  \
   X("Whitespace", BuildWhitespacePreTokenizer)          \
   X("WhitespaceSplit", BuildWhitespaceSplitPreTokenizer) \
-  X("Sequence", BuildSequencePreTokenizer)
+  X("Sequence", BuildSequencePreTokenizer)              \
+  X("Metaspace", BuildMetaspacePreTokenizer)
 
-#define CROSSRANK_MODELS(X) X("WordPiece", BuildWordPieceModel)
+#define CROSSRANK_MODELS(X)          \
+  X("BPE", BuildBpeModel)             \
+  X("WordPiece", BuildWordPieceModel) \
+  X("Unigram", BuildUnigramModel)
 
 #define CROSSRANK_POST_PROCESSORS(X)                \
   X("TemplateProcessing", BuildTemplateProcessing) \
-  X("BertProcessing", BuildBertProcessing)
+  X("BertProcessing", BuildBertProcessing)         \
+  X("RobertaProcessing", BuildRobertaProcessing)   \
+  X("ByteLevel", BuildByteLevelProcessing)         \
+  X("Sequence", BuildSequenceProcessing)
 
 
 #define CROSSRANK_DECLARE_NORMALIZER(name, fn) \

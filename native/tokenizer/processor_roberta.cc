@@ -1,0 +1,53 @@
+// RobertaProcessing (HF processors/roberta.rs): <s> A </s> and, for pairs, </s> B </s>.
+// Every type id is 0 (HF resets them: "Roberta is weird"); trim_offsets/add_prefix_space
+// only move offsets.
+#include "components.h"
+
+namespace crossrank {
+namespace tokenizer {
+namespace {
+
+class RobertaProcessing : public PostProcessor {
+ public:
+  RobertaProcessing(int32_t cls, int32_t sep) : cls_(cls), sep_(sep) {}
+
+  size_t AddedTokens(bool is_pair) const override { return is_pair ? 4 : 2; }
+
+  void Process(const std::vector<int32_t>& a, const std::vector<int32_t>* b, bool add_special_tokens,
+               Encoding* out) const override {
+    if (add_special_tokens) out->ids.push_back(cls_);
+    out->ids.insert(out->ids.end(), a.begin(), a.end());
+    if (add_special_tokens) out->ids.push_back(sep_);
+    if (b) {
+      if (add_special_tokens) out->ids.push_back(sep_);
+      out->ids.insert(out->ids.end(), b->begin(), b->end());
+      if (add_special_tokens) out->ids.push_back(sep_);
+    }
+    out->type_ids.assign(out->ids.size(), 0);
+    out->attention_mask.assign(out->ids.size(), 1);
+  }
+
+ private:
+  int32_t cls_, sep_;
+};
+
+int32_t ReadTokenPair(const json::Value& v, const char* key, const BuildContext& ctx, const std::string& path) {
+  const json::Value t = v.Find(key);
+  const std::string p = path + "." + key;
+  if (!t.is_array() || t.size() != 2 || !t[0].is_string()) {
+    ctx.Fail(t.exists() ? t : v, p, "expected a [token, id] pair");
+  }
+  return ctx.ToId(t[1], p + "[1]");
+}
+
+}  // namespace
+
+std::unique_ptr<PostProcessor> BuildRobertaProcessing(const json::Value& v, const BuildContext& ctx,
+                                                      const std::string& path) {
+  ctx.GetBool(v, "trim_offsets", true, path);
+  ctx.GetBool(v, "add_prefix_space", true, path);
+  return std::make_unique<RobertaProcessing>(ReadTokenPair(v, "cls", ctx, path), ReadTokenPair(v, "sep", ctx, path));
+}
+
+}  // namespace tokenizer
+}  // namespace crossrank
