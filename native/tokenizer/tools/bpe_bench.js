@@ -12,7 +12,6 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const Module = require('module');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const arg = (name, def) => {
@@ -20,20 +19,7 @@ const arg = (name, def) => {
   return i >= 0 ? process.argv[i + 1] : def;
 };
 
-// test/support/corpus.ts without a build step (it imports an .mjs: needs
-// --experimental-require-module on Node 20).
-function loadCorpus() {
-  const ts = require(require.resolve('typescript', { paths: [ROOT] }));
-  const file = path.join(ROOT, 'test', 'support', 'corpus.ts');
-  const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
-  });
-  const m = new Module(file);
-  m.filename = file;
-  m.paths = Module._nodeModulePaths(path.dirname(file));
-  m._compile(out.outputText, file);
-  return m.exports;
-}
+const { loadCorpus } = require('./load-corpus');
 
 async function main() {
   const file = path.resolve(arg('--file', path.join(ROOT, '..', 'shared', 'tokenizers', 'cohere-bpe.json')));

@@ -3,7 +3,7 @@
 // Hugging Face `tokenizers` npm package, over the shared corpus (test/support/corpus.ts).
 //
 //   native/tokenizer/tools/build.sh
-//   node native/tokenizer/tools/parity.js [--count N] [--seed S] [--file path/to/tokenizer.json]
+//   node --experimental-require-module native/tokenizer/tools/parity.js [--count N] [--seed S] [--file path/to/tokenizer.json]
 //                                         [--cli .cache/tokenizer/tokenize_cli] [--bench]
 //
 // Exit code 0 when every (pair, config) gives identical ids, type ids and attention masks, and
@@ -13,7 +13,6 @@
 const fs = require('fs');
 const path = require('path');
 const { spawnSync } = require('child_process');
-const Module = require('module');
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 
@@ -22,17 +21,7 @@ function arg(name, def) {
   return i >= 0 ? process.argv[i + 1] : def;
 }
 
-// Loads the TypeScript corpus module without a build step.
-function loadCorpus() {
-  const ts = require(require.resolve('typescript', { paths: [ROOT] }));
-  const file = path.join(ROOT, 'test', 'support', 'corpus.ts');
-  const out = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 },
-  });
-  const m = new Module(file);
-  m._compile(out.outputText, file);
-  return m.exports;
-}
+const { loadCorpus } = require('./load-corpus');
 
 // Requests as a JS string reaches native code: ill-formed UTF-16 becomes U+FFFD.
 const wellFormed = (s) => Buffer.from(s, 'utf8').toString('utf8');
