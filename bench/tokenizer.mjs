@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 
 import { ragSet } from './lib/corpus.mjs';
 import { REPO_ROOT } from './lib/models.mjs';
+import { ensureXlmrTokenizer, haveNmtNfkc } from '../test/fixtures/generate.mjs';
 
 // One libuv worker: HF tokenizers' async encode then runs on exactly one thread (set before the pool starts).
 process.env.UV_THREADPOOL_SIZE ??= '1';
@@ -63,7 +64,14 @@ function timeLoad(fn, reps = 3) {
 
 async function main() {
   const o = args();
-  const files = fs.readdirSync(o.dir).filter((f) => f.endsWith('.json')).sort();
+  const files = fs.existsSync(o.dir) ? fs.readdirSync(o.dir).filter((f) => f.endsWith('.json')).sort().map((f) => path.join(o.dir, f)) : [];
+  // Unigram: no real XLM-R tokenizer.json is available offline, so the bge-reranker-v2-m3-shaped files the
+  // fixture generator writes (real nmt_nfkc charsmap, generated vocabulary), small and full 250k size.
+  if (haveNmtNfkc()) {
+    for (const [name, vocabSize] of [['xlmr-m3-8k', 'small'], ['xlmr-m3-250k', 'large']]) {
+      files.push(ensureXlmrTokenizer(name, { vocabSize, seed: 1, variant: 'm3' }).path);
+    }
+  }
   // query + passages of 30-250 words: what a reranker tokenizes
   const pairs = [];
   for (let s = 0; pairs.length < o.pairs; s++) {
@@ -93,8 +101,8 @@ async function main() {
   }
 
   const rows = [];
-  for (const f of files) {
-    const file = path.join(o.dir, f);
+  for (const file of files) {
+    const f = path.basename(file) === 'tokenizer.json' ? path.basename(path.dirname(file)) + '.json' : path.basename(file);
     const row = { file: f };
     try {
       const l = timeLoad(() => hf.Tokenizer.fromFile(file));
