@@ -6,16 +6,13 @@
 // Punctuation/Digits/Split/WhitespaceSplit pre-tokenizers, NFC/NFD/NFKC/NFKD normalizers,
 // Roberta/ByteLevel/Sequence processors and added tokens with normalized/single_word/lstrip/rstrip.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { Tokenizer } from '../lib/index';
 import { type CorpusPair, generateBpeCorpus, generateCorpus } from './support/corpus';
-
-const require = createRequire(import.meta.url);
-const hfTokenizers = require('tokenizers');
+import { checkParity as checkOracleParity, type ParityConfig, wellFormed, wellFormedPairs } from './support/parity';
 
 const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'tokenizers');
 const COHERE = path.join(SHARED, 'cohere-bpe.json');
@@ -23,101 +20,23 @@ const HAVE_COHERE = existsSync(COHERE);
 const TMP = mkdtempSync(path.join(os.tmpdir(), 'crossrank-bpe-'));
 afterAll(() => rmSync(TMP, { recursive: true, force: true }));
 
-type Strategy = 'longest_first' | 'only_first' | 'only_second';
-const HF_STRATEGY: Record<Strategy, string> = { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' };
+const corpus = (count: number, seed: number): CorpusPair[] => wellFormedPairs(generateBpeCorpus({ count, seed }));
 
-interface Config {
-  name: string;
-  subset?: number;
-  pair: boolean;
-  maxLength?: number;
-  truncation?: Strategy;
-  addSpecialTokens?: boolean;
-}
-interface Outcome {
-  ids?: number[];
-  typeIds?: number[];
-  attentionMask?: number[];
-  error?: string;
-}
-
-const wellFormed = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
-const corpus = (count: number, seed: number): CorpusPair[] =>
-  generateBpeCorpus({ count, seed }).map((p) => ({ query: wellFormed(p.query), document: wellFormed(p.document) }));
-
-async function oracleOutcomes(file: string, cfg: Config, pairs: CorpusPair[]): Promise<Outcome[]> {
-  const hf = hfTokenizers.Tokenizer.fromFile(file);
-  hf.disablePadding();
-  if (cfg.maxLength) hf.setTruncation(cfg.maxLength, { strategy: HF_STRATEGY[cfg.truncation ?? 'longest_first'] });
-  else hf.disableTruncation();
-  const out: Outcome[] = new Array(pairs.length);
-  const WINDOW = 256;
-  for (let start = 0; start < pairs.length; start += WINDOW) {
-    await Promise.all(
-      pairs.slice(start, start + WINDOW).map(async (p, k) => {
-        try {
-          const e = await hf.encode(p.query, cfg.pair ? p.document : null, { addSpecialTokens: cfg.addSpecialTokens !== false });
-          out[start + k] = { ids: e.getIds(), typeIds: e.getTypeIds(), attentionMask: e.getAttentionMask() };
-        } catch (err) {
-          out[start + k] = { error: String((err as Error).message ?? err) };
-        }
-      }),
-    );
-  }
-  return out;
-}
-
-function ourOutcome(tok: Tokenizer, cfg: Config, p: CorpusPair): Outcome {
-  try {
-    const e = tok.encode(p.query, cfg.pair ? p.document : null, {
-      maxLength: cfg.maxLength,
-      truncation: cfg.truncation,
-      addSpecialTokens: cfg.addSpecialTokens,
-    });
-    return { ids: Array.from(e.ids), typeIds: Array.from(e.typeIds), attentionMask: Array.from(e.attentionMask) };
-  } catch (err) {
-    return { error: String((err as Error).message ?? err) };
-  }
-}
-
-function sameOutcome(ours: Outcome, theirs: Outcome): boolean {
-  if (theirs.error !== undefined) return ours.error !== undefined;
-  return (
-    ours.error === undefined &&
-    JSON.stringify(ours.ids) === JSON.stringify(theirs.ids) &&
-    JSON.stringify(ours.typeIds) === JSON.stringify(theirs.typeIds) &&
-    JSON.stringify(ours.attentionMask) === JSON.stringify(theirs.attentionMask)
-  );
-}
-
-/** Compares every config; returns the number of encodings compared. */
-async function checkParity(file: string, pairs: CorpusPair[], configs: Config[]): Promise<number> {
-  const tok = Tokenizer.fromFile(file);
-  const failures: string[] = [];
-  let mismatches = 0;
-  let total = 0;
-  let errors = 0;
-  let tokens = 0;
-  for (const cfg of configs) {
-    const subset = pairs.slice(0, cfg.subset ?? pairs.length);
-    const expected = await oracleOutcomes(file, cfg, subset);
-    for (let i = 0; i < subset.length; i++) {
-      total++;
-      if (expected[i].error !== undefined) errors++;
-      else tokens += expected[i].ids!.length;
-      const got = ourOutcome(tok, cfg, subset[i]);
-      if (!sameOutcome(got, expected[i])) {
-        mismatches++;
-        if (failures.length < 4) {
-          failures.push(JSON.stringify({ config: cfg.name, index: i, query: subset[i].query.slice(0, 120), document: cfg.pair ? subset[i].document.slice(0, 120) : null, expected: expected[i], got }).slice(0, 2000));
-        }
-      }
-    }
-  }
-  expect(mismatches, `${path.basename(file)}: ${mismatches}/${total} encodings differ from HF; first ones:\n${failures.join('\n')}`).toBe(0);
+/**
+ * Compares every config with no truncation unless a config asks for it (HF's disableTruncation),
+ * and returns the number of encodings compared.
+ */
+async function checkParity(file: string, pairs: CorpusPair[], configs: ParityConfig[]): Promise<number> {
+  const { total, errors } = await checkOracleParity(file, pairs, configs, {
+    window: 256,
+    disableFileTruncation: true,
+    maxFailures: 4,
+    previewChars: 120,
+    entryChars: 2000,
+    labelWithFile: true,
+  });
   // HF errors (only_first/only_second that cannot fit) must stay the exception, not the rule.
   expect(errors, `${path.basename(file)}: HF failed on ${errors}/${total} encodings`).toBeLessThan(total / 4);
-  if (process.env.CROSSRANK_PARITY_VERBOSE) console.log(`${path.basename(file)}: ${total} encodings, ${tokens} ids, ${errors} HF errors, 0 mismatches`);
   return total;
 }
 
@@ -327,7 +246,7 @@ function synthesizedFiles(): [string, unknown][] {
   ];
 }
 
-const SYNTH_CONFIGS: Config[] = [
+const SYNTH_CONFIGS: ParityConfig[] = [
   { name: 'pair', pair: true },
   { name: 'pair longest_first@64', subset: 250, pair: true, maxLength: 64, truncation: 'longest_first' },
   { name: 'pair only_first@24', subset: 100, pair: true, maxLength: 24, truncation: 'only_first' },
@@ -336,7 +255,7 @@ const SYNTH_CONFIGS: Config[] = [
   { name: 'pair no special tokens longest_first@16', subset: 100, pair: true, maxLength: 16, truncation: 'longest_first', addSpecialTokens: false },
 ];
 
-const COHERE_CONFIGS: Config[] = [
+const COHERE_CONFIGS: ParityConfig[] = [
   { name: 'pair', pair: true },
   { name: 'pair longest_first@512', subset: 1000, pair: true, maxLength: 512, truncation: 'longest_first' },
   { name: 'pair longest_first@128', subset: 1000, pair: true, maxLength: 128, truncation: 'longest_first' },

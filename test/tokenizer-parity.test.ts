@@ -1,45 +1,19 @@
 // Parity of crossrank's native tokenizer with Hugging Face `tokenizers` (the npm package is
 // HF's own Rust implementation, used here as the oracle) on real tokenizer.json files.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { Tokenizer } from '../lib/index';
 import { type CorpusPair, generateCorpus } from './support/corpus';
-
-const require = createRequire(import.meta.url);
+import { checkParity as checkOracleParity, type ParityConfig, wellFormedPairs } from './support/parity';
 
 const SHARED = path.resolve(__dirname, '..', '..', 'shared', 'tokenizers');
 const HAVE_SHARED = existsSync(SHARED);
 const BERT = path.join(SHARED, 'bert-base-uncased.json');
 const MINILM = path.join(SHARED, 'all-minilm-l6-v2.json');
 
-type Strategy = 'longest_first' | 'only_first' | 'only_second';
-const HF_STRATEGY: Record<Strategy, string> = {
-  longest_first: 'LongestFirst',
-  only_first: 'OnlyFirst',
-  only_second: 'OnlySecond',
-};
-
-interface Config {
-  name: string;
-  /** Run on the first `subset` corpus pairs only (keeps the suite under 30 s). */
-  subset?: number;
-  pair: boolean;
-  maxLength?: number;
-  truncation?: Strategy;
-  addSpecialTokens?: boolean;
-}
-
-interface Outcome {
-  ids?: number[];
-  typeIds?: number[];
-  attentionMask?: number[];
-  error?: string;
-}
-
-const CONFIGS: Config[] = [
+const CONFIGS: ParityConfig[] = [
   { name: 'pair', pair: true },
   { name: 'pair longest_first@512', pair: true, maxLength: 512, truncation: 'longest_first' },
   { name: 'pair longest_first@128', pair: true, maxLength: 128, truncation: 'longest_first' },
@@ -56,89 +30,10 @@ const CONFIGS: Config[] = [
   { name: 'pair without special tokens longest_first@32', subset: 300, pair: true, maxLength: 32, truncation: 'longest_first', addSpecialTokens: false },
 ];
 
-// A JS string reaches both implementations as UTF-8, lone surrogates as U+FFFD.
-const wellFormed = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
+const corpus = (count: number, seed?: number): CorpusPair[] => wellFormedPairs(generateCorpus({ count, seed }));
 
-function loadOracle(file: string) {
-  const { Tokenizer: HfTokenizer } = require('tokenizers');
-  const hf = HfTokenizer.fromFile(file);
-  hf.disablePadding(); // crossrank's encode never pads
-  return hf;
-}
-
-async function oracleOutcomes(file: string, cfg: Config, pairs: CorpusPair[]): Promise<Outcome[]> {
-  const hf = loadOracle(file);
-  // Without maxLength both sides use the file's own truncation section (HF's default), if any.
-  if (cfg.maxLength) hf.setTruncation(cfg.maxLength, { strategy: HF_STRATEGY[cfg.truncation ?? 'longest_first'] });
-  // HF's encode is async on its own thread pool: run a window of requests concurrently.
-  const out: Outcome[] = new Array(pairs.length);
-  const WINDOW = 512;
-  for (let start = 0; start < pairs.length; start += WINDOW) {
-    await Promise.all(
-      pairs.slice(start, start + WINDOW).map(async (p, k) => {
-        try {
-          const e = await hf.encode(p.query, cfg.pair ? p.document : null, {
-            addSpecialTokens: cfg.addSpecialTokens !== false,
-          });
-          out[start + k] = { ids: e.getIds(), typeIds: e.getTypeIds(), attentionMask: e.getAttentionMask() };
-        } catch (err) {
-          out[start + k] = { error: String((err as Error).message ?? err) };
-        }
-      }),
-    );
-  }
-  return out;
-}
-
-function ourOutcome(tok: Tokenizer, cfg: Config, p: CorpusPair): Outcome {
-  try {
-    const e = tok.encode(p.query, cfg.pair ? p.document : null, {
-      maxLength: cfg.maxLength,
-      truncation: cfg.truncation,
-      addSpecialTokens: cfg.addSpecialTokens,
-    });
-    return { ids: Array.from(e.ids), typeIds: Array.from(e.typeIds), attentionMask: Array.from(e.attentionMask) };
-  } catch (err) {
-    return { error: String((err as Error).message ?? err) };
-  }
-}
-
-function sameOutcome(ours: Outcome, theirs: Outcome): boolean {
-  if (theirs.error !== undefined) return ours.error !== undefined; // HF failed: we must fail too
-  return (
-    ours.error === undefined &&
-    JSON.stringify(ours.ids) === JSON.stringify(theirs.ids) &&
-    JSON.stringify(ours.typeIds) === JSON.stringify(theirs.typeIds) &&
-    JSON.stringify(ours.attentionMask) === JSON.stringify(theirs.attentionMask)
-  );
-}
-
-async function checkParity(file: string, pairs: CorpusPair[]): Promise<void> {
-  const tok = Tokenizer.fromFile(file);
-  const failures: string[] = [];
-  let mismatches = 0;
-  let total = 0;
-  for (const cfg of CONFIGS) {
-    const subset = pairs.slice(0, cfg.subset ?? pairs.length);
-    const expected = await oracleOutcomes(file, cfg, subset);
-    for (let i = 0; i < subset.length; i++) {
-      total++;
-      const got = ourOutcome(tok, cfg, pairs[i]);
-      if (!sameOutcome(got, expected[i])) {
-        mismatches++;
-        if (failures.length < 5) {
-          failures.push(
-            JSON.stringify({ config: cfg.name, index: i, query: pairs[i].query.slice(0, 160), document: cfg.pair ? pairs[i].document.slice(0, 160) : null, expected: expected[i], got }).slice(0, 3000),
-          );
-        }
-      }
-    }
-  }
-  expect(mismatches, `${mismatches}/${total} encodings differ from HF; first ones:\n${failures.join('\n')}`).toBe(0);
-}
-
-const corpus = (count: number, seed?: number): CorpusPair[] =>
-  generateCorpus({ count, seed }).map((p) => ({ query: wellFormed(p.query), document: wellFormed(p.document) }));
+// Both sides keep the file's own truncation section when a config sets no maxLength (HF's default).
+const checkParity = (file: string, pairs: CorpusPair[]) => checkOracleParity(file, pairs, CONFIGS, { previewChars: 160 });
 
 describe.skipIf(!HAVE_SHARED)(`tokenizer parity with HF tokenizers (needs ${SHARED})`, () => {
   it('bert-base-uncased: 1,000 corpus pairs x 14 truncation configs match HF exactly', async () => {

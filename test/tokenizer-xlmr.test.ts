@@ -3,44 +3,22 @@
 // Metaspace, Unigram (+ byte fallback), the XLM-R template; plus the regex engine and the other
 // normalizers through a transparent byte-level Unigram model, and malformed files.
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Tokenizer } from '../lib/index';
 import { type CorpusPair, generateMultilingualCorpus, MULTILINGUAL_FRAGMENTS } from './support/corpus';
+import { checkParity as checkOracleParity, type ParityConfig, wellFormed, wellFormedPairs } from './support/parity';
 // @ts-ignore -- plain ESM JavaScript without type declarations
 import * as gen from './fixtures/generate.mjs';
 
 const { writeXlmrTokenizer, haveNmtNfkc, NMT_NFKC_PATH, NMT_NFKC_MISSING_MESSAGE, XLMR_SAMPLE_TEXTS } = gen as any;
 
-const require = createRequire(import.meta.url);
-const { Tokenizer: HfTokenizer } = require('tokenizers');
-
 const HAVE_CHARSMAP: boolean = haveNmtNfkc();
 if (!HAVE_CHARSMAP) console.warn(NMT_NFKC_MISSING_MESSAGE);
 
-type Strategy = 'longest_first' | 'only_first' | 'only_second';
-const HF_STRATEGY: Record<Strategy, string> = { longest_first: 'LongestFirst', only_first: 'OnlyFirst', only_second: 'OnlySecond' };
-
-interface Config {
-  name: string;
-  pair: boolean;
-  maxLength?: number;
-  truncation?: Strategy;
-  addSpecialTokens?: boolean;
-  subset?: number;
-}
-
-interface Outcome {
-  ids?: number[];
-  typeIds?: number[];
-  attentionMask?: number[];
-  error?: string;
-}
-
-const CONFIGS: Config[] = [
+const CONFIGS: ParityConfig[] = [
   { name: 'pair', pair: true },
   { name: 'single', pair: false },
   { name: 'pair longest_first@128', pair: true, maxLength: 128, truncation: 'longest_first' },
@@ -52,82 +30,17 @@ const CONFIGS: Config[] = [
   { name: 'pair degenerate longest_first@3 (HF usize wrap)', pair: true, maxLength: 3, truncation: 'longest_first', subset: 200 },
 ];
 
-const wellFormed = (s: string): string => Buffer.from(s, 'utf8').toString('utf8');
-
-async function oracleOutcomes(file: string, cfg: Config, pairs: CorpusPair[]): Promise<Outcome[]> {
-  const hf = HfTokenizer.fromFile(file);
-  hf.disablePadding();
-  if (cfg.maxLength) hf.setTruncation(cfg.maxLength, { strategy: HF_STRATEGY[cfg.truncation ?? 'longest_first'] });
-  const out: Outcome[] = new Array(pairs.length);
-  const WINDOW = 512;
-  for (let start = 0; start < pairs.length; start += WINDOW) {
-    await Promise.all(
-      pairs.slice(start, start + WINDOW).map(async (p, k) => {
-        try {
-          const e = await hf.encode(p.query, cfg.pair ? p.document : null, { addSpecialTokens: cfg.addSpecialTokens !== false });
-          out[start + k] = { ids: e.getIds(), typeIds: e.getTypeIds(), attentionMask: e.getAttentionMask() };
-        } catch (err) {
-          out[start + k] = { error: String((err as Error).message ?? err) };
-        }
-      }),
-    );
-  }
-  return out;
-}
-
-function ourOutcome(tok: Tokenizer, cfg: Config, p: CorpusPair): Outcome {
-  try {
-    const e = tok.encode(p.query, cfg.pair ? p.document : null, {
-      maxLength: cfg.maxLength,
-      truncation: cfg.truncation,
-      addSpecialTokens: cfg.addSpecialTokens,
-    });
-    return { ids: Array.from(e.ids), typeIds: Array.from(e.typeIds), attentionMask: Array.from(e.attentionMask) };
-  } catch (err) {
-    return { error: String((err as Error).message ?? err) };
-  }
-}
-
-function sameOutcome(ours: Outcome, theirs: Outcome): boolean {
-  if (theirs.error !== undefined) return ours.error !== undefined;
-  return (
-    ours.error === undefined &&
-    JSON.stringify(ours.ids) === JSON.stringify(theirs.ids) &&
-    JSON.stringify(ours.typeIds) === JSON.stringify(theirs.typeIds) &&
-    JSON.stringify(ours.attentionMask) === JSON.stringify(theirs.attentionMask)
-  );
-}
-
-/** Compares every config on `pairs`; returns the number of encodings compared. */
-async function checkParity(file: string, pairs: CorpusPair[], configs: Config[] = CONFIGS): Promise<number> {
-  const tok = Tokenizer.fromFile(file);
-  const failures: string[] = [];
-  let mismatches = 0;
-  let total = 0;
-  for (const cfg of configs) {
-    const subset = pairs.slice(0, cfg.subset ?? pairs.length);
-    const expected = await oracleOutcomes(file, cfg, subset);
-    for (let i = 0; i < subset.length; i++) {
-      total++;
-      const got = ourOutcome(tok, cfg, subset[i]);
-      if (!sameOutcome(got, expected[i])) {
-        mismatches++;
-        if (failures.length < 5) {
-          failures.push(JSON.stringify({ config: cfg.name, index: i, query: subset[i].query.slice(0, 200), document: cfg.pair ? subset[i].document.slice(0, 200) : null, expected: expected[i], got }).slice(0, 3000));
-        }
-      }
-    }
-  }
-  expect(mismatches, `${mismatches}/${total} encodings differ from HF; first ones:\n${failures.join('\n')}`).toBe(0);
-  return total;
+/**
+ * Compares every config on `pairs` (default CONFIGS); returns the number of encodings compared.
+ * Without maxLength both sides keep the file's own truncation section, as HF does by default.
+ */
+async function checkParity(file: string, pairs: CorpusPair[], configs: ParityConfig[] = CONFIGS): Promise<number> {
+  return (await checkOracleParity(file, pairs, configs, { previewChars: 200 })).total;
 }
 
 const EXTRA_WORDS: string[] = (XLMR_SAMPLE_TEXTS as string[]).flatMap((s) => s.split(' '));
 const multilingual = (count: number, seed: number, maxDocumentWords = 200): CorpusPair[] =>
-  generateMultilingualCorpus({ count, seed, extraWords: EXTRA_WORDS, maxDocumentWords }).map((p) => ({
-    query: wellFormed(p.query),
-    document: wellFormed(p.document),
-  }));
+  wellFormedPairs(generateMultilingualCorpus({ count, seed, extraWords: EXTRA_WORDS, maxDocumentWords }));
 
 let tmp: string;
 beforeAll(() => {
