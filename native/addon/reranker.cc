@@ -1,6 +1,7 @@
 #include "addon/reranker.h"
 
 #include <cstring>
+#include <future>
 
 #include "addon/args.h"
 #include "addon/errors.h"
@@ -34,12 +35,23 @@ class LoadWorker : public Napi::AsyncWorker {
   void Execute() override {
     try {
       model_ = std::make_unique<LoadedModel>();
+      // The tokenizer (up to ~150 ms for a 250k-piece vocabulary) loads while ORT builds the session.
+      auto tokenizer = std::async(std::launch::async, [path = tokenizer_path_] {
+        try {
+          return std::shared_ptr<const tokenizer::Tokenizer>(tokenizer::Tokenizer::FromFile(path));
+        } catch (const tokenizer::TokenizerError& e) {
+          throw Error(ErrorCode::InvalidTokenizer, e.what());
+        }
+      });
+      std::shared_ptr<const runtime::InferenceSession> session;
       try {
-        model_->tokenizer = tokenizer::Tokenizer::FromFile(tokenizer_path_);
-      } catch (const tokenizer::TokenizerError& e) {
-        throw Error(ErrorCode::InvalidTokenizer, e.what());
+        session = std::make_shared<runtime::InferenceSession>(session_config_);
+      } catch (...) {
+        tokenizer.wait();  // never leave the tokenizer thread running past this worker
+        throw;
       }
-      model_->session = std::make_shared<runtime::InferenceSession>(session_config_);
+      model_->tokenizer = tokenizer.get();  // rethrows the tokenizer's error, if any
+      model_->session = std::move(session);
       model_->engine = engine_config_;
       if (!activation_given_) {
         // sentence-transformers' CrossEncoder default, once the graph has told the label count.
