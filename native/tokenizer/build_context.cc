@@ -68,6 +68,15 @@ int32_t BuildContext::ToId(const json::Value& v, const std::string& path) const 
   return static_cast<int32_t>(x);
 }
 
+int32_t BuildContext::RequireTokenIdPair(const json::Value& obj, const char* key, const std::string& path) const {
+  const json::Value pair = obj.Find(key);
+  const std::string at = path + "." + key;
+  if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string()) {
+    Fail(pair.exists() ? pair : obj, at, "expected a [token, id] pair");
+  }
+  return ToId(pair[1], at + "[1]");
+}
+
 void BuildContext::RequireObject(const json::Value& v, const std::string& path) const {
   if (!v.is_object()) Fail(v, path, std::string("expected an object, got ") + json::TypeName(v.type()));
 }

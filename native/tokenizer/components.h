@@ -100,6 +100,8 @@ class BuildContext {
   uint64_t GetUint(const json::Value& obj, std::string_view key, uint64_t def, const std::string& path) const;
   // Reads a non-negative integer value that fits int32 (token ids).
   int32_t ToId(const json::Value& v, const std::string& path) const;
+  // The id of a `[token, id]` field, as BertProcessing and RobertaProcessing write `cls` and `sep`.
+  int32_t RequireTokenIdPair(const json::Value& obj, const char* key, const std::string& path) const;
   // Fails unless `v` is an object.
   void RequireObject(const json::Value& v, const std::string& path) const;
   // The "type" tag of a component object (fails if absent or not a string).

@@ -39,20 +39,11 @@ class BertProcessing : public PostProcessor {
   int32_t cls_, sep_;
 };
 
-int32_t ReadTokenPair(const json::Value& v, const char* key, const BuildContext& ctx, const std::string& path) {
-  const json::Value t = v.Find(key);
-  const std::string p = path + "." + key;
-  if (!t.is_array() || t.size() != 2 || !t[0].is_string()) {
-    ctx.Fail(t.exists() ? t : v, p, "expected a [token, id] pair");
-  }
-  return ctx.ToId(t[1], p + "[1]");
-}
-
 }  // namespace
 
 std::unique_ptr<PostProcessor> BuildBertProcessing(const json::Value& v, const BuildContext& ctx,
                                                    const std::string& path) {
-  return std::make_unique<BertProcessing>(ReadTokenPair(v, "cls", ctx, path), ReadTokenPair(v, "sep", ctx, path));
+  return std::make_unique<BertProcessing>(ctx.RequireTokenIdPair(v, "cls", path), ctx.RequireTokenIdPair(v, "sep", path));
 }
 
 }  // namespace tokenizer
