@@ -68,6 +68,30 @@ int32_t BuildContext::ToId(const json::Value& v, const std::string& path) const 
   return static_cast<int32_t>(x);
 }
 
+BuildContext::VocabArena BuildContext::ReadVocabObject(const json::Value& vocab, const std::string& path) const {
+  VocabArena out;
+  const size_t count = vocab.size();
+  size_t bytes = 0;
+  for (size_t k = 0; k < count; ++k) bytes += vocab.key(k).size();
+  out.arena.reserve(bytes);
+  out.spans.resize(count);
+  out.ids.resize(count);
+  for (size_t k = 0; k < count; ++k) {
+    const std::string_view key = vocab.key(k);
+    out.spans[k] = {static_cast<uint32_t>(out.arena.size()), static_cast<uint32_t>(key.size())};
+    out.arena.append(key.data(), key.size());
+    int64_t id = -1;
+    const json::Value value = vocab.value(k);
+    // The fast path first: building the error path string for every entry would dominate loading.
+    if (value.GetInt64(&id) && id >= 0 && id <= std::numeric_limits<int32_t>::max()) {
+      out.ids[k] = static_cast<int32_t>(id);
+    } else {
+      out.ids[k] = ToId(value, path + ".vocab[\"" + std::string(key) + "\"]");  // throws
+    }
+  }
+  return out;
+}
+
 int32_t BuildContext::RequireTokenIdPair(const json::Value& obj, const char* key, const std::string& path) const {
   const json::Value pair = obj.Find(key);
   const std::string at = path + "." + key;

@@ -100,6 +100,13 @@ class BuildContext {
   uint64_t GetUint(const json::Value& obj, std::string_view key, uint64_t def, const std::string& path) const;
   // Reads a non-negative integer value that fits int32 (token ids).
   int32_t ToId(const json::Value& v, const std::string& path) const;
+  // A `{token: id}` vocabulary object, its keys copied into one arena (what WordPiece and BPE keep).
+  struct VocabArena {
+    std::string arena;
+    std::vector<std::pair<uint32_t, uint32_t>> spans;  // (offset, length) of each key in `arena`
+    std::vector<int32_t> ids;                          // parallel to spans
+  };
+  VocabArena ReadVocabObject(const json::Value& vocab, const std::string& path) const;
   // The id of a `[token, id]` field, as BertProcessing and RobertaProcessing write `cls` and `sep`.
   int32_t RequireTokenIdPair(const json::Value& obj, const char* key, const std::string& path) const;
   // Fails unless `v` is an object.

@@ -443,26 +443,8 @@ std::unique_ptr<Model> BuildBpeModel(const json::Value& v, const BuildContext& c
     }
   }
 
-  const size_t count = vocab.size();
-  size_t bytes = 0;
-  for (size_t k = 0; k < count; ++k) bytes += vocab.key(k).size();
-  std::string arena;
-  arena.reserve(bytes);
-  std::vector<std::pair<uint32_t, uint32_t>> spans(count);
-  std::vector<int32_t> ids(count);
-  for (size_t k = 0; k < count; ++k) {
-    const std::string_view key = vocab.key(k);
-    spans[k] = {static_cast<uint32_t>(arena.size()), static_cast<uint32_t>(key.size())};
-    arena.append(key.data(), key.size());
-    int64_t id = -1;
-    const json::Value value = vocab.value(k);
-    if (value.GetInt64(&id) && id >= 0 && id <= std::numeric_limits<int32_t>::max()) {
-      ids[k] = static_cast<int32_t>(id);
-    } else {
-      ids[k] = ctx.ToId(value, path + ".vocab[\"" + std::string(key) + "\"]");  // throws
-    }
-  }
-  auto model = std::make_unique<BpeModel>(std::move(arena), std::move(spans), std::move(ids), config);
+  BuildContext::VocabArena keys = ctx.ReadVocabObject(vocab, path);
+  auto model = std::make_unique<BpeModel>(std::move(keys.arena), std::move(keys.spans), std::move(keys.ids), config);
 
   MergeMap& map = model->merges();
   map.Init(merges.size());

@@ -110,27 +110,8 @@ std::unique_ptr<Model> BuildWordPieceModel(const json::Value& v, const BuildCont
   const std::string prefix = ctx.GetString(v, "continuing_subword_prefix", "##", path);
   const uint64_t max_chars = ctx.GetUint(v, "max_input_chars_per_word", 100, path);
 
-  // Copy the keys into one arena owned by the model.
-  const size_t count = vocab.size();
-  size_t bytes = 0;
-  for (size_t k = 0; k < count; ++k) bytes += vocab.key(k).size();
-  std::string arena;
-  arena.reserve(bytes);
-  std::vector<std::pair<uint32_t, uint32_t>> spans(count);
-  std::vector<int32_t> ids(count);
-  for (size_t k = 0; k < count; ++k) {
-    const std::string_view key = vocab.key(k);
-    spans[k] = {static_cast<uint32_t>(arena.size()), static_cast<uint32_t>(key.size())};
-    arena.append(key.data(), key.size());
-    int64_t id = -1;
-    const json::Value value = vocab.value(k);
-    if (value.GetInt64(&id) && id >= 0 && id <= std::numeric_limits<int32_t>::max()) {
-      ids[k] = static_cast<int32_t>(id);
-    } else {
-      ids[k] = ctx.ToId(value, path + ".vocab[\"" + std::string(key) + "\"]");  // throws the error
-    }
-  }
-  return std::make_unique<WordPieceModel>(std::move(arena), spans, ids, unk, prefix, static_cast<size_t>(max_chars));
+  BuildContext::VocabArena keys = ctx.ReadVocabObject(vocab, path);
+  return std::make_unique<WordPieceModel>(std::move(keys.arena), keys.spans, keys.ids, unk, prefix, static_cast<size_t>(max_chars));
 }
 
 }  // namespace tokenizer
