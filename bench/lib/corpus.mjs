@@ -5,17 +5,9 @@
 // a tail of longer/rarer words that split into several WordPiece tokens, sentences of 6-22 words
 // with commas and periods. Same seed => same texts for every system and every run.
 
-/** mulberry32: small, fast, good enough for sampling words. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's one seeded PRNG (mulberry32), shared with the fixture generator. */
+export { mulberry32 as rng } from '../../test/fixtures/prng.mjs';
+import { mulberry32 as rng } from '../../test/fixtures/prng.mjs';
 
 // Roughly frequency-ordered common English words (function words first), then content words.
 const COMMON = `the of and to a in is that for it as was with be by on not he this are or his from at
