@@ -129,6 +129,8 @@ std::unique_ptr<PreTokenizer> BuildPreTokenizer(const json::Value& v, const Buil
 std::unique_ptr<Model> BuildModel(const json::Value& v, const BuildContext& ctx, const std::string& path);
 std::unique_ptr<PostProcessor> BuildPostProcessor(const json::Value& v, const BuildContext& ctx,
                                                   const std::string& path);
+// What a file without an id-adding post-processor gets: A then B, type ids 0 and 1, no tokens added.
+std::unique_ptr<PostProcessor> MakeIdentityProcessing();
 
 }  // namespace tokenizer
 }  // namespace crossrank

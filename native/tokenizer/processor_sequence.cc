@@ -9,23 +9,6 @@
 
 namespace crossrank {
 namespace tokenizer {
-namespace {
-
-class IdentityProcessing : public PostProcessor {
- public:
-  size_t AddedTokens(bool) const override { return 0; }
-  void Process(const std::vector<int32_t>& a, const std::vector<int32_t>* b, bool, Encoding* out) const override {
-    out->ids.insert(out->ids.end(), a.begin(), a.end());
-    out->type_ids.insert(out->type_ids.end(), a.size(), 0);
-    if (b) {
-      out->ids.insert(out->ids.end(), b->begin(), b->end());
-      out->type_ids.insert(out->type_ids.end(), b->size(), 1);
-    }
-    out->attention_mask.assign(out->ids.size(), 1);
-  }
-};
-
-}  // namespace
 
 std::unique_ptr<PostProcessor> BuildSequenceProcessing(const json::Value& v, const BuildContext& ctx,
                                                        const std::string& path) {
@@ -48,7 +31,7 @@ std::unique_ptr<PostProcessor> BuildSequenceProcessing(const json::Value& v, con
     active = std::move(part);
     active_index = k;
   }
-  if (!active) active = std::make_unique<IdentityProcessing>();
+  if (!active) active = MakeIdentityProcessing();
   return active;
 }
 

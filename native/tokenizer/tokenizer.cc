@@ -157,6 +157,7 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, std::strin
   tok->pre_tokenizer_ = BuildPreTokenizer(root.Find("pre_tokenizer"), ctx, "pre_tokenizer");
   tok->model_ = BuildModel(root.Find("model"), ctx, "model");
   tok->post_processor_ = BuildPostProcessor(root.Find("post_processor"), ctx, "post_processor");
+  if (!tok->post_processor_) tok->post_processor_ = MakeIdentityProcessing();
 
   // Added tokens, with HF's id assignment (added_vocabulary.rs::add_tokens): a token the model
   // knows keeps the model's id; a repeated content keeps its first id; any other token gets the
@@ -216,7 +217,7 @@ std::unique_ptr<Tokenizer> Tokenizer::FromJson(std::string_view text, std::strin
 }
 
 size_t Tokenizer::num_special_tokens_to_add(bool is_pair) const {
-  return post_processor_ ? post_processor_->AddedTokens(is_pair) : 0;
+  return post_processor_->AddedTokens(is_pair);
 }
 
 size_t Tokenizer::vocab_size() const {
@@ -356,17 +357,7 @@ void Tokenizer::EncodeInto(std::string_view first, const std::string_view* secon
     }
   }
 
-  if (post_processor_) {
-    post_processor_->Process(a, pair ? &b : nullptr, options.add_special_tokens, out);
-  } else {
-    out->ids.insert(out->ids.end(), a.begin(), a.end());
-    out->type_ids.insert(out->type_ids.end(), a.size(), 0);
-    if (pair) {
-      out->ids.insert(out->ids.end(), b.begin(), b.end());
-      out->type_ids.insert(out->type_ids.end(), b.size(), 1);
-    }
-    out->attention_mask.assign(out->ids.size(), 1);
-  }
+  post_processor_->Process(a, pair ? &b : nullptr, options.add_special_tokens, out);
   TrimScratch(&s);
 }
 
