@@ -9,6 +9,9 @@ export interface NativeLoadOptions {
   deviceId?: number;
   threads?: number;
   numLabels?: number;
+  /** config.json's vocab_size; the tokenizer's ids are checked against it at load. */
+  vocabSize?: number;
+  logLevel?: 'off' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose';
   maxLength?: number;
   truncation?: 'longest_first' | 'only_first' | 'only_second';
   /** Default: sigmoid for one label, none for several (sentence-transformers' rule). */

@@ -9,6 +9,7 @@ export {
   type RerankerStats,
   type Device,
   type LoadOptions,
+  type LogLevel,
   type RerankOptions,
   type RerankResult,
   type RerankerInfo,

@@ -12,6 +12,8 @@ export interface ModelFolder {
   tokenizerPath: string;
   /** From config.json (`id2label` or `num_labels`); undefined if it says neither. */
   numLabels: number | undefined;
+  /** config.json's `vocab_size`: every token id must be below it. */
+  vocabSize: number | undefined;
   /** min(tokenizer_config.json `model_max_length`, usable position embeddings). */
   maxLength: number;
   /** config.json's activation, if it names one; the native side applies sentence-transformers' default
@@ -118,6 +120,7 @@ export function readModelFolder(modelDir: string, modelFile: string | undefined)
     modelPath,
     tokenizerPath,
     numLabels,
+    vocabSize: positiveInteger(config.vocab_size),
     maxLength,
     activation: configured !== undefined ? activationFromConfig(configured, configPath) : undefined,
   };

@@ -1,4 +1,5 @@
 import type { NativeReranker, NativeStats, NativeTimings } from '../binding';
+import { onAbort } from './abort';
 import { native } from './binding';
 import { CrossrankError, fromNative, invalidArgument } from './errors';
 import { type Activation, readModelFolder } from './model-folder';
@@ -42,6 +43,20 @@ export interface LoadOptions {
   modelFile?: string;
   /** libonnxruntime.so.1 to load. Default: $CROSSRANK_ORT_LIBRARY, else the one inside onnxruntime-node. */
   ortLibraryPath?: string;
+  /**
+   * Which of ONNX Runtime's own log lines for this model are written to stderr, prefixed `crossrank:`.
+   * Default: $CROSSRANK_LOG_LEVEL, else 'off' (failures still reach callers as typed errors).
+   */
+  logLevel?: LogLevel;
+}
+
+export type LogLevel = 'off' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose';
+const LOG_LEVELS: readonly LogLevel[] = ['off', 'fatal', 'error', 'warning', 'info', 'verbose'];
+
+function defaultLogLevel(): LogLevel {
+  const fromEnv = process.env.CROSSRANK_LOG_LEVEL;
+  if (fromEnv === undefined || fromEnv === '') return 'off';
+  return enumOption(fromEnv, 'the CROSSRANK_LOG_LEVEL environment variable', LOG_LEVELS) as LogLevel;
 }
 
 export interface CallOptions {
@@ -151,6 +166,7 @@ export class Reranker {
     const maxQueuedPairs = integerOption(opts.maxQueuedPairs, 'options.maxQueuedPairs', 1) ?? 100_000;
     const modelFile = stringOption(opts.modelFile, 'options.modelFile');
     const ortLibraryPath = resolveOrtLibrary(stringOption(opts.ortLibraryPath, 'options.ortLibraryPath'));
+    const logLevel = enumOption(opts.logLevel, 'options.logLevel', LOG_LEVELS) ?? defaultLogLevel();
 
     const folder = readModelFolder(modelDir, modelFile);
     if (requestedMaxLength !== undefined && requestedMaxLength > folder.maxLength) {
@@ -170,6 +186,8 @@ export class Reranker {
         deviceId,
         threads,
         numLabels: folder.numLabels,
+        vocabSize: folder.vocabSize,
+        logLevel,
         maxLength,
         truncation,
         activation: requestedActivation ?? folder.activation,
@@ -232,9 +250,9 @@ export class Reranker {
     if (checked.length === 0) return { scores: new Float32Array(0), timings: NO_WORK };
 
     const id = nextRequestId++;
-    let promise: Promise<DetailedScores>;
+    let call: Promise<DetailedScores>;
     try {
-      promise = withTimings
+      call = withTimings
         ? handle.score(checked, id, true).then(({ scores, timings }) => ({
             scores,
             timings: { ...timings, paddingRatio: paddingRatio(timings.tokens, timings.paddedTokens) },
@@ -243,16 +261,25 @@ export class Reranker {
     } catch (error) {
       throw fromNative(error);
     }
-    const onAbort = () => handle.cancel(id);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      return await promise;
-    } catch (error) {
-      if (signal?.aborted && (error as { code?: string }).code === 'ABORTED') throw signal.reason;
-      throw fromNative(error);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+    if (!signal) return call.catch((error: unknown) => Promise.reject(fromNative(error)));
+    // A call still pending when the signal fires rejects right then, with the signal's reason, whatever
+    // the native side was doing; its queued pairs are dropped and a late result is discarded.
+    return new Promise<DetailedScores>((resolve, reject) => {
+      const unsubscribe = onAbort(signal, () => {
+        handle.cancel(id);
+        reject(signal.reason);
+      });
+      call.then(
+        (result) => {
+          unsubscribe();
+          resolve(result);
+        },
+        (error: unknown) => {
+          unsubscribe();
+          reject(fromNative(error));
+        },
+      );
+    });
   }
 
   /** Scores every document against `query` and returns them best first. */

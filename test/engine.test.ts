@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { CrossrankError, Reranker } from '../lib/index';
@@ -82,6 +84,66 @@ describe('concurrency', () => {
     const already = new AbortController();
     already.abort(new Error('gave up'));
     await expect(reranker.score([['q', 'd']], { signal: already.signal })).rejects.toThrow('gave up');
+  });
+});
+
+describe('one AbortSignal shared by many calls', () => {
+  it('50 concurrent calls: one listener, no warning, abort rejects exactly the pending calls, none left behind', async () => {
+    const slow = await Reranker.load(fixture('medium'), { activation: 'none', maxLength: 128 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const pairs = documents(50, 11).map((d) => ['q', d] as [string, string]);
+      const expected = await slow.score(pairs);
+
+      // Settling normally: the signal's one listener goes away with the last call.
+      const quiet = new AbortController();
+      const all = await Promise.all(pairs.map((pair) => slow.score([pair], { signal: quiet.signal })));
+      all.forEach((scores, i) => expect(Math.abs(scores[0] - expected[i])).toBeLessThan(1e-5));
+      expect(getEventListeners(quiet.signal, 'abort')).toHaveLength(0);
+
+      // Aborting part-way: exactly the calls not yet settled at that moment reject, with the reason.
+      const controller = new AbortController();
+      const settled = new Set<number>();
+      const calls = pairs.map((pair, i) =>
+        slow.score([pair, pair, pair, pair], { signal: controller.signal }).then(
+          (scores) => {
+            settled.add(i);
+            return scores;
+          },
+          (error: unknown) => {
+            settled.add(i);
+            throw error;
+          },
+        ),
+      );
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      await calls[0];
+      const pendingAtAbort = pairs.map((_, i) => i).filter((i) => !settled.has(i));
+      expect(pendingAtAbort.length).toBeGreaterThan(0);
+      const reason = new Error('request cancelled');
+      controller.abort(reason);
+      const outcomes = await Promise.allSettled(calls);
+      outcomes.forEach((outcome, i) => {
+        if (pendingAtAbort.includes(i)) {
+          expect(outcome).toEqual({ status: 'rejected', reason });
+        } else {
+          expect(outcome.status).toBe('fulfilled');
+          expect(Math.abs((outcome as PromiseFulfilledResult<Float32Array>).value[0] - expected[i])).toBeLessThan(1e-5);
+        }
+      });
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on a later tick
+      expect(warnings.map((w) => w.name)).toEqual([]);
+      // Cancelled work is gone from the engine, and the reranker still scores correctly.
+      await expect.poll(() => slow.stats()).toMatchObject({ queuedPairs: 0, activeCalls: 0 });
+      const again = await slow.score(pairs.slice(0, 5));
+      for (let i = 0; i < 5; i++) expect(Math.abs(again[i] - expected[i])).toBeLessThan(1e-5);
+    } finally {
+      process.off('warning', onWarning);
+      await slow.close();
+    }
   });
 });
 

@@ -154,12 +154,31 @@ describe('loading bad models fails clearly', () => {
     await rejectsWith(Reranker.load(dir), 'INVALID_MODEL', /no 'logits' output \(outputs: scores\)/);
   });
 
+  it('a tokenizer.json from another model: INVALID_MODEL at load, naming both sizes', async () => {
+    // An 8000-token XLM-R tokenizer beside the tiny BERT graph, whose word embedding has 3377 rows.
+    const foreign = brokenCopy((dir) => fs.copyFileSync(fixture('tiny-xlmr-plain/tokenizer.json'), path.join(dir, 'tokenizer.json')));
+    const bothSizes = /token ids up to 7999 \(8000 tokens\), but the graph's word embedding .* has 3377 rows/;
+    await rejectsWith(Reranker.load(foreign), 'INVALID_MODEL', bothSizes);
+    await rejectsWith(Reranker.load(foreign, { modelFile: 'model_quantized.onnx' }), 'INVALID_MODEL', bothSizes);
+    // config.json is checked too, where the graph would allow the ids.
+    const smallConfig = brokenCopy((dir) => {
+      const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+      fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...config, vocab_size: 1000 }));
+    });
+    await rejectsWith(Reranker.load(smallConfig), 'INVALID_MODEL', /token ids up to 3376 \(3377 tokens\), but config.json says vocab_size 1000/);
+    // The matching pair still loads.
+    const ok = await Reranker.load(fixture('tiny'));
+    expect((await ok.score([['q', 'd']])).length).toBe(1);
+    await ok.close();
+  });
+
   it('bad options', async () => {
     await rejectsWith(Reranker.load(fixture('tiny'), { device: 'tpu' as never }), 'INVALID_ARGUMENT', /options.device must be one of 'cpu', 'cuda'/);
     await rejectsWith(Reranker.load(fixture('tiny'), { threads: -1 }), 'INVALID_ARGUMENT', /options.threads/);
     await rejectsWith(Reranker.load(fixture('tiny'), { activation: 'relu' as never }), 'INVALID_ARGUMENT', /options.activation/);
     await rejectsWith(Reranker.load(fixture('tiny'), { truncation: 'middle' as never }), 'INVALID_ARGUMENT', /options.truncation/);
     await rejectsWith(Reranker.load(fixture('tiny'), { maxBatchTokens: 0 }), 'INVALID_ARGUMENT', /options.maxBatchTokens/);
+    await rejectsWith(Reranker.load(fixture('tiny'), { logLevel: 'loud' as never }), 'INVALID_ARGUMENT', /options.logLevel must be one of 'off', 'fatal', 'error'/);
     await rejectsWith(Reranker.load(fixture('tiny'), 'cpu' as never), 'INVALID_ARGUMENT', /options must be an object/);
     await rejectsWith(Reranker.load(42 as never), 'INVALID_ARGUMENT', /modelDir must be a non-empty string/);
     await rejectsWith(Reranker.load(fixture('tiny'), { ortLibraryPath: '/nope/libonnxruntime.so.1' }), 'ORT_UNAVAILABLE', /does not exist/);

@@ -6,6 +6,7 @@
 #include "addon/args.h"
 #include "addon/errors.h"
 #include "addon/module.h"
+#include "runtime/process_exit.h"
 
 namespace crossrank::addon {
 
@@ -18,12 +19,30 @@ struct LoadedModel {
 
 namespace {
 
+// A tokenizer.json from another model loads fine and then fails every call whose text holds one of
+// its larger ids; catch it at load, against both what config.json and what the graph say.
+void CheckVocabularyFits(const tokenizer::Tokenizer& tokenizer, const runtime::ModelInfo& model,
+                         int64_t config_vocab_size, const std::string& model_path) {
+  const int64_t max_id = tokenizer.max_token_id();
+  const std::string mismatch = "the tokenizer does not belong to this model: tokenizer.json has token ids up to " +
+                               std::to_string(max_id) + " (" + std::to_string(max_id + 1) + " tokens), but ";
+  if (model.embedding_rows > 0 && max_id >= model.embedding_rows) {
+    throw Error(ErrorCode::InvalidModel, mismatch + "the graph's word embedding in " + model_path + " has " +
+                                             std::to_string(model.embedding_rows) + " rows");
+  }
+  if (config_vocab_size > 0 && max_id >= config_vocab_size) {
+    throw Error(ErrorCode::InvalidModel,
+                mismatch + "config.json says vocab_size " + std::to_string(config_vocab_size));
+  }
+}
+
 class LoadWorker : public Napi::AsyncWorker {
  public:
   LoadWorker(Napi::Env env, std::string tokenizer_path, runtime::SessionConfig session, engine::EngineConfig engine,
-             bool activation_given)
+             bool activation_given, int64_t config_vocab_size)
       : Napi::AsyncWorker(env, "crossrank:load"),
         activation_given_(activation_given),
+        config_vocab_size_(config_vocab_size),
         deferred_(Napi::Promise::Deferred::New(env)),
         tokenizer_path_(std::move(tokenizer_path)),
         session_config_(std::move(session)),
@@ -33,6 +52,8 @@ class LoadWorker : public Napi::AsyncWorker {
 
   // Model loading is one-off and short next to a lifetime of scoring, so libuv's pool is fine here.
   void Execute() override {
+    // Building a session cannot be interrupted, so a process exit waits for it to end.
+    runtime::ExitBarrier exit_waits_for_this_load;
     try {
       model_ = std::make_unique<LoadedModel>();
       // The tokenizer (up to ~150 ms for a 250k-piece vocabulary) loads while ORT builds the session.
@@ -51,6 +72,7 @@ class LoadWorker : public Napi::AsyncWorker {
         throw;
       }
       model_->tokenizer = tokenizer.get();  // rethrows the tokenizer's error, if any
+      CheckVocabularyFits(*model_->tokenizer, session->info(), config_vocab_size_, session_config_.model_path);
       model_->session = std::move(session);
       model_->engine = engine_config_;
       if (!activation_given_) {
@@ -70,9 +92,12 @@ class LoadWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     try {
-      Napi::Object instance =
-          AddonData::Get(env).reranker.New({Napi::External<LoadedModel>::New(env, model_.release())});
-      deferred_.Resolve(instance);
+      // The External owns the model until the constructor takes its contents, so it is freed whatever
+      // fails in between (an environment that is shutting down refuses new instances).
+      auto external = Napi::External<LoadedModel>::New(env, model_.release(), [](Napi::Env, LoadedModel* model) {
+        delete model;
+      });
+      deferred_.Resolve(AddonData::Get(env).reranker.New({external}));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
     }
@@ -82,6 +107,7 @@ class LoadWorker : public Napi::AsyncWorker {
 
  private:
   bool activation_given_;
+  int64_t config_vocab_size_;
   Napi::Promise::Deferred deferred_;
   std::string tokenizer_path_;
   runtime::SessionConfig session_config_;
@@ -152,6 +178,15 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
     session.device_id = static_cast<int>(OptionalInteger(options, "deviceId", 0, 0, 1024));
     session.intra_op_threads = static_cast<int>(OptionalInteger(options, "threads", 0, 0, 1024));
     session.num_labels_hint = OptionalInteger(options, "numLabels", 0, 0, 1 << 20);
+    const std::string log_level = OptionalString(options, "logLevel", "off");
+    const auto parsed_log_level = runtime::ParseLogLevel(log_level);
+    if (!parsed_log_level) {
+      throw MakeError(env, ErrorCode::InvalidArgument,
+                      "option 'logLevel' must be 'off', 'fatal', 'error', 'warning', 'info' or 'verbose', got '" +
+                          log_level + "'");
+    }
+    session.log_level = *parsed_log_level;
+    const int64_t config_vocab_size = OptionalInteger(options, "vocabSize", 0, 0, int64_t{1} << 40);
 
     engine::EngineConfig engine;
     engine.max_length = static_cast<size_t>(OptionalInteger(options, "maxLength", 512, 1, 1 << 20));
@@ -165,7 +200,7 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
     engine.max_queued_pairs = static_cast<size_t>(OptionalInteger(options, "maxQueuedPairs", 100000, 1, int64_t{1} << 40));
 
     auto* worker = new LoadWorker(env, RequireString(options, "tokenizerPath"), std::move(session), engine,
-                                  !activation.empty());
+                                  !activation.empty(), config_vocab_size);
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
@@ -177,15 +212,11 @@ NativeReranker::NativeReranker(const Napi::CallbackInfo& info) : Napi::ObjectWra
   if (info.Length() != 1 || !info[0].IsExternal()) {
     throw MakeError(env, ErrorCode::InvalidArgument, "NativeReranker cannot be constructed directly; use load()");
   }
-  model_.reset(info[0].As<Napi::External<LoadedModel>>().Data());
+  model_ = std::make_unique<LoadedModel>(std::move(*info[0].As<Napi::External<LoadedModel>>().Data()));
   events_ = EventTsfn::New(env, "crossrank:completions", 0, 1, this);
   events_.Unref(env);  // an idle reranker must not keep the process alive
   engine_ = std::make_unique<engine::Engine>(model_->tokenizer, model_->session, model_->engine,
-                                             [this](std::shared_ptr<engine::Request> request) {
-                                               if (events_.NonBlockingCall(new Event{std::move(request)}) != napi_ok) {
-                                                 // Only when the environment is tearing down: nobody is left to notify.
-                                               }
-                                             });
+                                             [this](std::shared_ptr<engine::Request> request) { Post(std::move(request)); });
   napi_add_env_cleanup_hook(env_, &NativeReranker::OnEnvTeardown, this);
 }
 
@@ -256,7 +287,9 @@ Napi::Value NativeReranker::Score(const Napi::CallbackInfo& info) {
   auto request = std::make_shared<engine::Request>(id, std::move(firsts), std::move(seconds),
                                                    static_cast<size_t>(model_->session->info().num_labels));
   request->want_timings = info.Length() >= 3 && info[2].ToBoolean().Value();
-  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  napi_deferred deferred;
+  napi_value promise;
+  NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &deferred, &promise), Napi::Value());
   pending_.emplace(id, deferred);
   TrackPending(env, true);
   try {
@@ -264,9 +297,11 @@ Napi::Value NativeReranker::Score(const Napi::CallbackInfo& info) {
   } catch (const Error& e) {
     pending_.erase(id);
     TrackPending(env, !pending_.empty());
-    throw MakeError(env, e);
+    Napi::Error error = MakeError(env, e);
+    napi_reject_deferred(env, deferred, error.Value());
+    throw error;
   }
-  return deferred.Promise();
+  return Napi::Value(env, promise);
 }
 
 Napi::Value NativeReranker::Cancel(const Napi::CallbackInfo& info) {
@@ -309,57 +344,79 @@ Napi::Value NativeReranker::Close(const Napi::CallbackInfo& info) {
   // then the close marker travel the same queue, so pending calls reject before close() resolves.
   closer_ = std::thread([this] {
     engine_->Shutdown();
-    events_.NonBlockingCall(new Event{nullptr});
+    Post(nullptr);
   });
   return close_deferred_->Promise();
 }
 
+void NativeReranker::Post(std::shared_ptr<engine::Request> request) {
+  auto event = std::make_unique<Event>(Event{std::move(request)});
+  // Refused only while the environment shuts down: nobody is left to tell, and the event is freed here.
+  if (events_.NonBlockingCall(event.get()) == napi_ok) event.release();
+}
+
+// Runs on the JS thread, or with a null env when the environment is gone and the queue is drained.
+// Nothing may escape: an exception here would end the whole process, and an environment that is
+// shutting down (a terminated worker) refuses every call that would run JavaScript.
 void NativeReranker::OnEvent(Napi::Env env, Napi::Function, NativeReranker* self, Event* event) {
   std::unique_ptr<Event> owned(event);
-  if (env == nullptr || self == nullptr) return;  // tearing down
-  if (owned->request) {
-    self->Settle(env, owned->request);
-  } else {
-    self->FinishClose(env);
+  if (env == nullptr || self == nullptr || self->env_torn_down_) return;
+  try {
+    if (owned->request) {
+      self->Settle(env, owned->request);
+    } else {
+      self->FinishClose(env);
+    }
+  } catch (...) {
+    // The environment is shutting down: the promise stays unsettled, as nobody can observe it.
   }
 }
 
 void NativeReranker::Settle(Napi::Env env, const std::shared_ptr<engine::Request>& request) {
   auto it = pending_.find(request->id);
   if (it == pending_.end()) return;
-  Napi::Promise::Deferred deferred = it->second;
+  const napi_deferred deferred = it->second;
   pending_.erase(it);
+  TrackPending(env, !pending_.empty());
   Napi::HandleScope scope(env);
-  if (request->error) {
-    deferred.Reject(MakeError(env, *request->error).Value());
-  } else {
-    try {
+  napi_value outcome = nullptr;
+  bool ok = !request->error;
+  try {
+    if (request->error) {
+      outcome = MakeError(env, *request->error).Value();
+    } else {
       Napi::Float32Array scores = ScoresToJs(env, *request);
       if (request->want_timings) {
         Napi::Object detailed = Napi::Object::New(env);
         detailed.Set("scores", scores);
         detailed.Set("timings", TimingsToJs(env, request->timings));
-        deferred.Resolve(detailed);
+        outcome = detailed;
       } else {
-        deferred.Resolve(scores);
+        outcome = scores;
       }
-    } catch (const Napi::Error& e) {
-      deferred.Reject(e.Value());
     }
+  } catch (const Napi::Error& e) {
+    ok = false;
+    outcome = e.Value();
   }
-  TrackPending(env, !pending_.empty());
+  // Statuses are ignored on purpose: they fail only when the environment can no longer run JavaScript.
+  if (ok) {
+    napi_resolve_deferred(env, deferred, outcome);
+  } else if (outcome) {
+    napi_reject_deferred(env, deferred, outcome);
+  }
 }
 
 void NativeReranker::FinishClose(Napi::Env env) {
   if (closer_.joinable()) closer_.join();
   engine_.reset();
   model_.reset();  // releases the ORT session and the tokenizer now, not at garbage collection
-  close_deferred_->Resolve(env.Undefined());
-  Unref();
   if (!events_released_) {
     events_released_ = true;
     events_.Release();
   }
+  Unref();
+  close_deferred_->Resolve(env.Undefined());
 }
 
 void NativeReranker::TrackPending(Napi::Env env, bool busy) {

@@ -36,6 +36,8 @@ class NativeReranker : public Napi::ObjectWrap<NativeReranker> {
   Napi::Value Stats(const Napi::CallbackInfo& info);
   Napi::Value Close(const Napi::CallbackInfo& info);
 
+  // Hands an engine completion (or, with null, the end of close()) to the JS thread.
+  void Post(std::shared_ptr<engine::Request> request);
   void Settle(Napi::Env env, const std::shared_ptr<engine::Request>& request);
   void FinishClose(Napi::Env env);
   void TrackPending(Napi::Env env, bool busy);
@@ -46,7 +48,8 @@ class NativeReranker : public Napi::ObjectWrap<NativeReranker> {
   EventTsfn events_;
   bool events_released_ = false;
   bool env_torn_down_ = false;
-  std::unordered_map<uint64_t, Napi::Promise::Deferred> pending_;
+  // Raw deferreds: settling them must not throw when the environment is shutting down.
+  std::unordered_map<uint64_t, napi_deferred> pending_;
   bool closing_ = false;
   bool referenced_ = false;
   std::unique_ptr<Napi::Promise::Deferred> close_deferred_;

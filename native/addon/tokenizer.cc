@@ -26,9 +26,7 @@ NativeTokenizer::NativeTokenizer(const Napi::CallbackInfo& info) : Napi::ObjectW
   if (info.Length() != 1 || !info[0].IsExternal()) {
     throw MakeError(info.Env(), ErrorCode::InvalidArgument, "NativeTokenizer cannot be constructed directly; use fromFile()");
   }
-  auto* loaded = info[0].As<Napi::External<std::shared_ptr<const tokenizer::Tokenizer>>>().Data();
-  tokenizer_ = std::move(*loaded);
-  delete loaded;
+  tokenizer_ = std::move(*info[0].As<Napi::External<std::shared_ptr<const tokenizer::Tokenizer>>>().Data());
 }
 
 Napi::Value NativeTokenizer::FromFile(const Napi::CallbackInfo& info) {
@@ -42,8 +40,10 @@ Napi::Value NativeTokenizer::FromFile(const Napi::CallbackInfo& info) {
   } catch (const tokenizer::TokenizerError& e) {
     throw MakeError(env, ErrorCode::InvalidTokenizer, e.what());
   }
-  auto* handoff = new std::shared_ptr<const tokenizer::Tokenizer>(std::move(loaded));
-  return AddonData::Get(env).tokenizer.New({Napi::External<std::shared_ptr<const tokenizer::Tokenizer>>::New(env, handoff)});
+  // The External owns the handoff (freed by its finalizer), so nothing leaks if New fails.
+  using Handoff = std::shared_ptr<const tokenizer::Tokenizer>;
+  auto handoff = Napi::External<Handoff>::New(env, new Handoff(std::move(loaded)), [](Napi::Env, Handoff* h) { delete h; });
+  return AddonData::Get(env).tokenizer.New({handoff});
 }
 
 // encode(text, pair | null, { maxLength, truncation, addSpecialTokens })

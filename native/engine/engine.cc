@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 
 namespace crossrank::engine {
 namespace {
@@ -15,36 +14,7 @@ double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// process.exit() runs static destructors, ONNX Runtime's included, while our threads may be inside a
-// Run. An atexit handler registered after the runtime was loaded runs before those destructors, so it
-// stops every engine first.
-std::mutex g_engines_mu;
-std::vector<Engine*>* g_engines = nullptr;  // leaked on purpose: must outlive static destruction
-
-void ShutdownAllAtExit() {
-  std::vector<Engine*> engines;
-  {
-    std::lock_guard<std::mutex> lock(g_engines_mu);
-    if (g_engines) engines = *g_engines;
-  }
-  for (Engine* engine : engines) engine->Shutdown();
-}
-
 }  // namespace
-
-void Engine::RegisterForExit(Engine* engine) {
-  std::lock_guard<std::mutex> lock(g_engines_mu);
-  if (!g_engines) {
-    g_engines = new std::vector<Engine*>();
-    std::atexit(ShutdownAllAtExit);
-  }
-  g_engines->push_back(engine);
-}
-
-void Engine::UnregisterForExit(Engine* engine) {
-  std::lock_guard<std::mutex> lock(g_engines_mu);
-  if (g_engines) g_engines->erase(std::remove(g_engines->begin(), g_engines->end(), engine), g_engines->end());
-}
 
 Engine::Engine(std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
                std::shared_ptr<const runtime::InferenceSession> session, EngineConfig config, CompletionFn on_complete)
@@ -61,11 +31,11 @@ Engine::Engine(std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
     Ort::RunOptions* run_options = lane_run_options_.back().get();
     threads_.emplace_back([this, run_options] { InferenceLoop(run_options); });
   }
-  RegisterForExit(this);
+  exit_stopper_ = std::make_unique<runtime::ExitStopper>([this] { Shutdown(); });
 }
 
 Engine::~Engine() {
-  UnregisterForExit(this);
+  exit_stopper_.reset();
   Shutdown();
 }
 

@@ -17,6 +17,7 @@
 #include "engine/activation.h"
 #include "engine/batch_planner.h"
 #include "engine/request.h"
+#include "runtime/process_exit.h"
 #include "runtime/session.h"
 #include "tokenizer/tokenizer.h"
 
@@ -89,8 +90,6 @@ class Engine {
   };
   using ActivePtr = std::shared_ptr<Active>;
 
-  static void RegisterForExit(Engine* engine);
-  static void UnregisterForExit(Engine* engine);
   void TokenizerLoop();
   void InferenceLoop(Ort::RunOptions* run_options);
   void Tokenize(Active& active);
@@ -119,6 +118,7 @@ class Engine {
   // One per inference lane; Shutdown sets their terminate flag so a running batch stops early.
   std::vector<std::unique_ptr<Ort::RunOptions>> lane_run_options_;
   std::mutex shutdown_mu_;  // serialises Shutdown callers so threads are joined once
+  std::unique_ptr<runtime::ExitStopper> exit_stopper_;  // process exit stops our threads before ORT's destructors
 };
 
 }  // namespace crossrank::engine

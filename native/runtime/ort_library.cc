@@ -9,6 +9,8 @@
 #include <mutex>
 
 #include "common/error.h"
+#include "runtime/ort_logging.h"
+#include "runtime/process_exit.h"
 
 namespace crossrank::runtime {
 namespace {
@@ -66,6 +68,8 @@ const OrtLibrary& LoadOrtLibrary(const std::string& path) {
          std::to_string(ORT_API_VERSION));
   }
   Ort::InitApi(api);
+  // After dlopen, so that at exit our handler runs before the destructors the library registered.
+  InstallExitHandler();
   g_library = std::make_unique<OrtLibrary>(OrtLibrary{canonical, version});
   return *g_library;
 }
@@ -73,7 +77,8 @@ const OrtLibrary& LoadOrtLibrary(const std::string& path) {
 Ort::Env& SharedEnv() {
   // Deliberately never destroyed: releasing ORT's environment during process exit races its own static
   // destructors (microsoft/onnxruntime#24579); sessions are released explicitly on close().
-  static Ort::Env* env = new Ort::Env(ORT_LOGGING_LEVEL_WARNING, "crossrank");
+  // Every log line goes through OrtLogSink (see runtime/ort_logging.h); sessions set their own level.
+  static Ort::Env* env = new Ort::Env(OrtSeverityFor(ProcessLogLevel()), "crossrank", OrtLogSink, nullptr);
   return *env;
 }
 

@@ -10,6 +10,7 @@
 
 #include "common/error.h"
 #include "common/thread_priority.h"
+#include "runtime/onnx_graph.h"
 #include "runtime/ort_library.h"
 
 namespace crossrank::runtime {
@@ -70,8 +71,10 @@ void JoinWorkerThread(OrtCustomThreadHandle handle) {
   delete thread;
 }
 
-Ort::SessionOptions MakeOptions(const SessionConfig& config) {
+Ort::SessionOptions MakeOptions(const SessionConfig& config, const SessionLogId& log_id) {
   Ort::SessionOptions options;
+  options.SetLogId(log_id.id().c_str());
+  options.SetLogSeverityLevel(OrtSeverityFor(log_id.level()));
   options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
   if (config.intra_op_threads > 0) options.SetIntraOpNumThreads(config.intra_op_threads);
@@ -98,7 +101,8 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
   if (!IsRegularFile(config.model_path)) {
     throw Error(ErrorCode::ModelNotFound, "ONNX model file not found: " + config.model_path);
   }
-  Ort::SessionOptions options = MakeOptions(config);
+  log_id_ = std::make_unique<SessionLogId>(config.log_level);
+  Ort::SessionOptions options = MakeOptions(config, *log_id_);
   try {
     session_ = std::make_unique<Ort::Session>(SharedEnv(), config.model_path.c_str(), options);
   } catch (const Ort::Exception& e) {
@@ -169,6 +173,7 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
                 "gives no num_labels/id2label" + where);
   }
   info_.output_name = "logits";
+  info_.embedding_rows = WordEmbeddingRows(config.model_path);
   info_.ort_version = library.version;
   info_.ort_library_path = library.path;
   info_.device = config.device == Device::Cuda ? "cuda:" + std::to_string(config.device_id) : "cpu";

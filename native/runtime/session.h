@@ -10,6 +10,8 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include "runtime/ort_logging.h"
+
 namespace crossrank::runtime {
 
 enum class Device { Cpu, Cuda };
@@ -21,6 +23,7 @@ struct SessionConfig {
   int device_id = 0;
   int intra_op_threads = 0;  // 0: ONNX Runtime's default (one per physical core)
   int64_t num_labels_hint = 0;  // from config.json; used only when the graph leaves the dimension symbolic
+  LogLevel log_level = LogLevel::Off;  // which of ORT's log lines for this session reach stderr
 };
 
 // What a batch looks like to the session: row-major [batch, seq_len] token tensors. token_type_ids may
@@ -41,6 +44,9 @@ struct ModelInfo {
   std::string ort_version;
   std::string ort_library_path;
   std::string device;  // "cpu" or "cuda:<id>"
+  // Rows of the word-embedding table that `input_ids` index, when the graph shows it (0 otherwise):
+  // every token id must be below it.
+  int64_t embedding_rows = 0;
 };
 
 class InferenceSession {
@@ -66,6 +72,7 @@ class InferenceSession {
     ONNXTensorElementDataType element_type;
   };
 
+  std::unique_ptr<SessionLogId> log_id_;  // outlives session_: ORT logs under it until the session is gone
   std::unique_ptr<Ort::Session> session_;
   std::vector<BoundInput> inputs_;
   ModelInfo info_;

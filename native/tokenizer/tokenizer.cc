@@ -228,6 +228,12 @@ size_t Tokenizer::vocab_size() const {
   return n;
 }
 
+int32_t Tokenizer::max_token_id() const {
+  int32_t max_id = static_cast<int32_t>(model_->VocabSize()) - 1;
+  for (const auto& t : added_vocabulary_->tokens()) max_id = std::max(max_id, t.id);
+  return max_id;
+}
+
 std::optional<int32_t> Tokenizer::token_to_id(std::string_view token) const {
   int32_t id = added_vocabulary_->TokenToId(token);
   if (id < 0) id = model_->TokenToId(token);

@@ -119,6 +119,9 @@ class Tokenizer {
   size_t num_special_tokens_to_add(bool is_pair) const;
   // Vocabulary size including added tokens that are not in the model's vocabulary.
   size_t vocab_size() const;
+  // The largest id Encode can produce (the model's vocabulary and added tokens); the model's
+  // embedding table needs more rows than that.
+  int32_t max_token_id() const;
   // Id of a token (added tokens first, then the model's vocabulary).
   std::optional<int32_t> token_to_id(std::string_view token) const;
   // Token string of an id ("" if unknown); for debugging and tools.
