@@ -113,7 +113,16 @@ export declare class NativeTokenizer {
   info(): NativeTokenizerInfo;
 }
 
+/** Native objects alive in the process, all environments together (for leak tests). */
+export interface NativeLiveObjects {
+  rerankers: number;
+  engines: number;
+  sessions: number;
+  requests: number;
+}
+
 export interface NativeBinding {
   NativeReranker: typeof NativeReranker;
   NativeTokenizer: typeof NativeTokenizer;
+  liveObjects(): NativeLiveObjects;
 }

@@ -17,6 +17,16 @@ tokenizer::TruncationStrategy ParseTruncation(Napi::Env env, const std::string& 
 
 namespace {
 
+// For tests: native objects alive in the whole process (every environment together).
+Napi::Value LiveObjects(const Napi::CallbackInfo& info) {
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("rerankers", static_cast<double>(LiveCount<NativeReranker>::now()));
+  out.Set("engines", static_cast<double>(LiveCount<engine::Engine>::now()));
+  out.Set("sessions", static_cast<double>(LiveCount<runtime::InferenceSession>::now()));
+  out.Set("requests", static_cast<double>(LiveCount<engine::Request>::now()));
+  return out;
+}
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   Napi::Function reranker = NativeReranker::Define(env);
@@ -26,6 +36,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   env.SetInstanceData<AddonData>(data);
   exports.Set("NativeReranker", reranker);
   exports.Set("NativeTokenizer", tokenizer);
+  exports.Set("liveObjects", Napi::Function::New<LiveObjects>(env, "liveObjects"));
   return exports;
 }
 

@@ -19,6 +19,10 @@ struct LoadedModel {
 
 namespace {
 
+// Load's handoff to the constructor, which runs synchronously on the same thread (each environment
+// has its own thread); empty at any other time, which is how the constructor refuses direct calls.
+thread_local std::unique_ptr<LoadedModel> t_loaded;
+
 // A tokenizer.json from another model loads fine and then fails every call whose text holds one of
 // its larger ids; catch it at load, against both what config.json and what the graph say.
 void CheckVocabularyFits(const tokenizer::Tokenizer& tokenizer, const runtime::ModelInfo& model,
@@ -91,16 +95,16 @@ class LoadWorker : public Napi::AsyncWorker {
 
   void OnOK() override {
     Napi::Env env = Env();
+    // The constructor takes the model from here; whatever it does not take (an environment that is
+    // shutting down refuses new instances) is freed below. No Node-API object carries it, so nothing
+    // is left for a dying environment to clean up.
+    t_loaded = std::move(model_);
     try {
-      // The External owns the model until the constructor takes its contents, so it is freed whatever
-      // fails in between (an environment that is shutting down refuses new instances).
-      auto external = Napi::External<LoadedModel>::New(env, model_.release(), [](Napi::Env, LoadedModel* model) {
-        delete model;
-      });
-      deferred_.Resolve(AddonData::Get(env).reranker.New({external}));
+      deferred_.Resolve(AddonData::Get(env).reranker.New({}));
     } catch (const Napi::Error& e) {
       deferred_.Reject(e.Value());
     }
+    t_loaded.reset();
   }
 
   void OnError(const Napi::Error&) override { deferred_.Reject(MakeError(Env(), *error_).Value()); }
@@ -209,10 +213,10 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
 
 NativeReranker::NativeReranker(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeReranker>(info), env_(info.Env()) {
   Napi::Env env = info.Env();
-  if (info.Length() != 1 || !info[0].IsExternal()) {
+  if (!t_loaded) {
     throw MakeError(env, ErrorCode::InvalidArgument, "NativeReranker cannot be constructed directly; use load()");
   }
-  model_ = std::make_unique<LoadedModel>(std::move(*info[0].As<Napi::External<LoadedModel>>().Data()));
+  model_ = std::move(t_loaded);
   events_ = EventTsfn::New(env, "crossrank:completions", 0, 1, this);
   events_.Unref(env);  // an idle reranker must not keep the process alive
   engine_ = std::make_unique<engine::Engine>(model_->tokenizer, model_->session, model_->engine,

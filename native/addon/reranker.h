@@ -55,6 +55,7 @@ class NativeReranker : public Napi::ObjectWrap<NativeReranker> {
   std::unique_ptr<Napi::Promise::Deferred> close_deferred_;
   std::thread closer_;
   napi_env env_;  // for removing the env cleanup hook
+  LiveCount<NativeReranker> live_;
 };
 
 }  // namespace crossrank::addon

@@ -42,7 +42,9 @@ Napi::Value NativeTokenizer::FromFile(const Napi::CallbackInfo& info) {
   }
   // The External owns the handoff (freed by its finalizer), so nothing leaks if New fails.
   using Handoff = std::shared_ptr<const tokenizer::Tokenizer>;
-  auto handoff = Napi::External<Handoff>::New(env, new Handoff(std::move(loaded)), [](Napi::Env, Handoff* h) { delete h; });
+  auto owned = std::make_unique<Handoff>(std::move(loaded));
+  auto handoff = Napi::External<Handoff>::New(env, owned.get(), [](Napi::Env, Handoff* h) { delete h; });
+  owned.release();
   return AddonData::Get(env).tokenizer.New({handoff});
 }
 

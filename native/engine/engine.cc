@@ -208,11 +208,11 @@ void Engine::InferenceLoop(Ort::RunOptions* run_options) {
       // Another lane may take the next batch while this one runs.
       if (!planner_.empty()) inference_cv_.notify_one();
     }
-    RunBatch(batch, owners, run_options);
+    RunBatch(batch, std::move(owners), run_options);
   }
 }
 
-void Engine::RunBatch(const std::vector<PlannedPair>& batch, const std::vector<ActivePtr>& owners,
+void Engine::RunBatch(const std::vector<PlannedPair>& batch, std::vector<ActivePtr> owners,
                       Ort::RunOptions* run_options) {
   const size_t rows = batch.size();
   size_t seq_len = 0;
@@ -275,6 +275,8 @@ void Engine::RunBatch(const std::vector<PlannedPair>& batch, const std::vector<A
       if (--owner.unfinished == 0) FinishLocked(owner, std::nullopt, completed);
     }
   }
+  // The batch's hold on its calls ends before they are reported, so a settled call owns no memory here.
+  owners.clear();
   Complete(completed);
 }
 

@@ -93,7 +93,7 @@ class Engine {
   void TokenizerLoop();
   void InferenceLoop(Ort::RunOptions* run_options);
   void Tokenize(Active& active);
-  void RunBatch(const std::vector<PlannedPair>& batch, const std::vector<ActivePtr>& owners, Ort::RunOptions* run_options);
+  void RunBatch(const std::vector<PlannedPair>& batch, std::vector<ActivePtr> owners, Ort::RunOptions* run_options);
   // Under mu_: marks the request finished with `error` (or success) and queues its completion.
   void FinishLocked(Active& active, std::optional<Error> error, std::vector<std::shared_ptr<Request>>& completed);
   void Complete(std::vector<std::shared_ptr<Request>>& completed);
@@ -118,7 +118,8 @@ class Engine {
   // One per inference lane; Shutdown sets their terminate flag so a running batch stops early.
   std::vector<std::unique_ptr<Ort::RunOptions>> lane_run_options_;
   std::mutex shutdown_mu_;  // serialises Shutdown callers so threads are joined once
-  std::unique_ptr<runtime::ExitStopper> exit_stopper_;  // process exit stops our threads before ORT's destructors
+  std::unique_ptr<runtime::ExitStopper> exit_stopper_;
+  LiveCount<Engine> live_;  // process exit stops our threads before ORT's destructors
 };
 
 }  // namespace crossrank::engine

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/live_count.h"
 
 namespace crossrank::engine {
 
@@ -45,6 +46,7 @@ struct Request {
   // Set by the engine before it reports completion; read only after.
   std::optional<Error> error;
   RequestTimings timings;
+  LiveCount<Request> live;
 };
 
 }  // namespace crossrank::engine

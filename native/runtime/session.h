@@ -10,6 +10,7 @@
 
 #include <onnxruntime_cxx_api.h>
 
+#include "common/live_count.h"
 #include "runtime/ort_logging.h"
 
 namespace crossrank::runtime {
@@ -76,6 +77,7 @@ class InferenceSession {
   std::unique_ptr<Ort::Session> session_;
   std::vector<BoundInput> inputs_;
   ModelInfo info_;
+  LiveCount<InferenceSession> live_;
 };
 
 }  // namespace crossrank::runtime

@@ -1,6 +1,7 @@
 // Runs in its own process (an abort must fail the test, not kill the runner): starts workers that load
 // crossrank and end in the way named by each mode while calls are in flight, scoring on the main thread
-// meanwhile, and prints "survived" when the main thread's scores never changed.
+// meanwhile, and prints "survived" when the main thread's scores never changed and the workers left no
+// native object behind.
 //   node teardown-child.cjs PACKAGE_ROOT MODEL_DIR WORKERS MODE[,MODE...]
 'use strict';
 
@@ -72,6 +73,10 @@ const TERMINATED = new Set(['terminate', 'load', 'close']);
   }
   const after = await main.score(pairs);
   if (after.some((score, k) => score !== expected[k])) throw new Error('main-thread scores changed at the end');
+  // Every worker's rerankers, engines, sessions and calls are gone: only the main thread's remain.
+  const live = require('node-gyp-build')(root).liveObjects();
+  const leaked = ['engines', 'sessions', 'rerankers'].filter((kind) => live[kind] !== 1);
+  if (leaked.length || live.requests !== 0) throw new Error('native objects left behind: ' + JSON.stringify(live));
   await main.close();
   console.log('survived');
 })();
