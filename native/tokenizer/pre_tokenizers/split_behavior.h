@@ -1,6 +1,6 @@
 // HF's NormalizedString::split: a pattern's matches (covering the whole text, each span flagged
 // match / not match) are turned into words by a SplitDelimiterBehavior. Shared by the Split,
-// Punctuation and Digits pre-tokenizers (implemented in pre_tokenizer_split.cc).
+// Punctuation and Digits pre-tokenizers (implemented in split.cc).
 #ifndef CROSSRANK_TOKENIZER_PRE_TOKENIZERS_SPLIT_BEHAVIOR_H_
 #define CROSSRANK_TOKENIZER_PRE_TOKENIZERS_SPLIT_BEHAVIOR_H_
 
