@@ -13,6 +13,8 @@ out=.cache/fuzz
 mkdir -p "$out/artifacts" "$out/tokenizers" "$out/seeds-encode" "$out/seeds-load"
 
 fuzz_flags="-std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -DCROSSRANK_LIBFUZZER"
+# The tokenizer library: every .cc under native/tokenizer/ except its tools (as in CMakeLists.txt).
+sources=$(find native/tokenizer -name '*.cc' ! -path '*/tools/*' | sort)
 if ! echo 'extern "C" int LLVMFuzzerTestOneInput(const char*, unsigned long) { return 0; }' |
     clang++ $fuzz_flags -x c++ - -o "$out/probe" >/dev/null 2>&1; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -26,7 +28,7 @@ fi
 
 echo "fuzz: building targets" >&2
 for target in fuzz_encode fuzz_load; do
-  clang++ $fuzz_flags native/tokenizer/*.cc "native/tokenizer/tools/$target.cc" -o "$out/$target" &
+  clang++ $fuzz_flags -Inative $sources "native/tokenizer/tools/$target.cc" -o "$out/$target" &
 done
 wait
 

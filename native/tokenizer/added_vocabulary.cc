@@ -1,9 +1,9 @@
-#include "added_vocabulary.h"
+#include "tokenizer/added_vocabulary.h"
 
 #include <algorithm>
 
-#include "unicode_tables.h"
-#include "utf8.h"
+#include "tokenizer/unicode/unicode_tables.h"
+#include "tokenizer/unicode/utf8.h"
 
 namespace crossrank {
 namespace tokenizer {

@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "components.h"
-#include "trie.h"
+#include "tokenizer/components.h"
+#include "tokenizer/trie.h"
 
 namespace crossrank {
 namespace tokenizer {

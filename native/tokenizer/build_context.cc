@@ -1,6 +1,6 @@
 #include <limits>
 
-#include "components.h"
+#include "tokenizer/components.h"
 
 namespace crossrank {
 namespace tokenizer {

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "json.h"
-#include "tokenizer.h"
+#include "tokenizer/json.h"
+#include "tokenizer/tokenizer.h"
 
 namespace crossrank {
 namespace tokenizer {

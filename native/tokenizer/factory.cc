@@ -3,7 +3,7 @@
 #include <memory>
 #include <string>
 
-#include "components.h"
+#include "tokenizer/components.h"
 
 namespace crossrank {
 namespace tokenizer {

@@ -1,10 +1,10 @@
-#include "json.h"
+#include "tokenizer/json.h"
 
 #include <charconv>
 #include <cstring>
 #include <limits>
 
-#include "utf8.h"
+#include "tokenizer/unicode/utf8.h"
 
 namespace crossrank {
 namespace tokenizer {

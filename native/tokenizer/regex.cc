@@ -3,15 +3,15 @@
 // The pattern is parsed into a small AST, then compiled into instructions for a backtracking
 // VM with an explicit stack (leftmost match, alternatives and quantifiers tried in Perl /
 // Oniguruma priority order). Lookarounds and atomic groups run as sub-programs.
-#include "regex.h"
+#include "tokenizer/regex.h"
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
 
-#include "tokenizer.h"
-#include "unicode_props.h"
-#include "utf8.h"
+#include "tokenizer/tokenizer.h"
+#include "tokenizer/unicode/unicode_props.h"
+#include "tokenizer/unicode/utf8.h"
 
 namespace crossrank {
 namespace tokenizer {

@@ -1,5 +1,5 @@
 // Tokenizer: loads tokenizer.json and orchestrates the stages (HF tokenizer/mod.rs).
-#include "tokenizer.h"
+#include "tokenizer/tokenizer.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -7,11 +7,11 @@
 #include <cstring>
 #include <limits>
 
-#include "added_vocabulary.h"
-#include "components.h"
-#include "json.h"
-#include "truncation.h"
-#include "utf8.h"
+#include "tokenizer/added_vocabulary.h"
+#include "tokenizer/components.h"
+#include "tokenizer/json.h"
+#include "tokenizer/truncation.h"
+#include "tokenizer/unicode/utf8.h"
 
 namespace crossrank {
 namespace tokenizer {

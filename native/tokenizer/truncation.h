@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "tokenizer.h"
+#include "tokenizer/tokenizer.h"
 
 namespace crossrank {
 namespace tokenizer {

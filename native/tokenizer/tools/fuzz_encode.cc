@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "../tokenizer.h"
+#include "tokenizer/tokenizer.h"
 #include "fuzz_driver.h"
 
 using crossrank::tokenizer::EncodeOptions;

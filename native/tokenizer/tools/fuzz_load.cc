@@ -2,7 +2,7 @@
 // files). Any input must either load or throw TokenizerError; a loaded tokenizer must encode.
 #include <string>
 
-#include "../tokenizer.h"
+#include "tokenizer/tokenizer.h"
 #include "fuzz_driver.h"
 
 using crossrank::tokenizer::EncodeOptions;

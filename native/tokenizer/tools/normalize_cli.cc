@@ -5,8 +5,8 @@
 #include <iostream>
 #include <string>
 
-#include "../components.h"
-#include "../json.h"
+#include "tokenizer/components.h"
+#include "tokenizer/json.h"
 
 namespace tk = crossrank::tokenizer;
 

@@ -62,7 +62,7 @@ for (let cp = 0; cp <= 0x10ffff; cp++) {
 for (const cfg of CONFIGS) bad += compare('all code points', cfg, all);
 
 // 2. Runs of marks: every non-starter we know, plus dropped (Mn) and format characters.
-const tables = fs.readFileSync(path.join(ROOT, 'native', 'tokenizer', 'unicode_tables.cc'), 'utf8');
+const tables = fs.readFileSync(path.join(ROOT, 'native', 'tokenizer', 'unicode', 'unicode_tables.cc'), 'utf8');
 const nonStarters = [...tables.matchAll(/\{0x([0-9a-f]+), (\d+)\}/g)].map((m) => parseInt(m[1], 16));
 const extra = [0x0301, 0x0316, 0x0345, 0x034f, 0x0941, 0x093c, 0x0f73, 0x0f75, 0x1734, 0x08d4, 0x200d, 0x00ad, 0x0020, 0x4e2d, 0x0130, 0x0041];
 const pool = nonStarters.concat(extra);

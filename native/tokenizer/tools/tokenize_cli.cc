@@ -19,8 +19,8 @@
 #include <thread>
 #include <vector>
 
-#include "../json.h"
-#include "../tokenizer.h"
+#include "tokenizer/json.h"
+#include "tokenizer/tokenizer.h"
 
 using crossrank::tokenizer::EncodeOptions;
 using crossrank::tokenizer::Encoding;
