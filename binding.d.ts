@@ -32,6 +32,14 @@ export interface NativeTimings {
   paddedTokens: number;
 }
 
+/** How a call's pairs become model inputs (see native/engine/pair_builder.h). */
+export interface NativePairPolicy {
+  maxQueryLength?: number;
+  chunk?: boolean;
+  chunkOverlap?: number;
+  maxChunksPerDoc?: number;
+}
+
 export interface NativeStats {
   callsCompleted: number;
   callsFailed: number;
@@ -61,13 +69,16 @@ export interface NativeModelInfo {
 export declare class NativeReranker {
   static load(options: NativeLoadOptions): Promise<NativeReranker>;
   info(): NativeModelInfo;
-  /** Scores in input order, pairs.length x numLabels; rejects with an Error carrying `code`. */
-  score(pairs: ReadonlyArray<readonly [string, string]>, requestId: number, withTimings?: false): Promise<Float32Array>;
+  /**
+   * Scores in input order, pairs.length x numLabels; rejects with an Error carrying `code`. The bare
+   * array unless timings are asked for or the policy chunks, then an object with what was asked.
+   */
   score(
     pairs: ReadonlyArray<readonly [string, string]>,
     requestId: number,
-    withTimings: true,
-  ): Promise<{ scores: Float32Array; timings: NativeTimings }>;
+    withTimings?: boolean,
+    policy?: NativePairPolicy,
+  ): Promise<Float32Array | { scores: Float32Array; timings?: NativeTimings; chunks?: Uint32Array }>;
   stats(): NativeStats;
   cancel(requestId: number): void;
   close(): Promise<void>;

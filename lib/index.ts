@@ -9,9 +9,11 @@ export {
   type RerankerStats,
   type Device,
   type LoadOptions,
+  type LongDocuments,
   type LogLevel,
   type RerankOptions,
   type RerankResult,
   type RerankerInfo,
 } from './reranker';
+export { DEFAULT_TEXT_KEYS, type DocumentTextOptions, type RerankDocument } from './documents';
 export { Tokenizer, type EncodeOptions, type Encoding, type Truncation } from './tokenizer';

@@ -1,6 +1,7 @@
-import type { NativeReranker, NativeStats, NativeTimings } from '../binding';
+import type { NativePairPolicy, NativeReranker, NativeStats, NativeTimings } from '../binding';
 import { onAbort } from './abort';
 import { native } from './binding';
+import { type DocumentTextOptions, documentTextOptions, documentTexts, type RerankDocument } from './documents';
 import { CrossrankError, fromNative, invalidArgument } from './errors';
 import { type Activation, readModelFolder } from './model-folder';
 import { resolveOrtLibrary } from './ort';
@@ -64,18 +65,39 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
-export interface RerankOptions extends CallOptions {
+export type LongDocuments = 'truncate' | 'chunk';
+
+export interface RerankOptions<D = RerankDocument> extends CallOptions, DocumentTextOptions<D> {
   /** Return only the best topK results. Default: all. */
   topK?: number;
-  /** Include each document's text in its result. Default false. */
+  /** Include each document in its result: the caller's own string or object, unchanged. Default false. */
   returnDocuments?: boolean;
+  /**
+   * A document longer than fits beside the query: 'truncate' scores its beginning (default);
+   * 'chunk' scores windows of it and keeps the best window's score (MaxP).
+   */
+  longDocuments?: LongDocuments;
+  /** Tokens shared by consecutive windows with longDocuments 'chunk'. Default 80. */
+  chunkOverlap?: number;
+  /** Windows scored per document with longDocuments 'chunk'; later ones are dropped (and counted). Default 10. */
+  maxChunksPerDoc?: number;
+  /**
+   * Tokens the query may take (no special tokens); a longer one is shortened, or rejected with
+   * TRUNCATION_ERROR under truncation 'only_second'. Default: half of maxLength.
+   */
+  maxQueryLength?: number;
 }
 
-export interface RerankResult {
+export interface RerankResult<D = RerankDocument> {
   /** Position of the document in the input array. */
   index: number;
   score: number;
-  document?: string;
+  /** With returnDocuments: the document as given. */
+  document?: D;
+  /** With longDocuments 'chunk': which window gave the score (its position among the document's windows). */
+  chunk?: { index: number };
+  /** With longDocuments 'chunk': windows past maxChunksPerDoc that were not scored (0 when none). */
+  droppedChunks?: number;
 }
 
 /** Where one call's time went (`scoreDetailed`). */
@@ -242,7 +264,8 @@ export class Reranker {
     pairs: ReadonlyArray<readonly [string, string]>,
     options: CallOptions | undefined,
     withTimings: boolean,
-  ): Promise<DetailedScores> {
+    policy?: NativePairPolicy,
+  ): Promise<DetailedScores & { chunks?: Uint32Array }> {
     const handle = this.#open();
     const checked = pairsArgument(pairs);
     const signal = signalOption(optionsObject<CallOptions>(options, 'options').signal, 'options.signal');
@@ -250,21 +273,24 @@ export class Reranker {
     if (checked.length === 0) return { scores: new Float32Array(0), timings: NO_WORK };
 
     const id = nextRequestId++;
-    let call: Promise<DetailedScores>;
+    let call: Promise<DetailedScores & { chunks?: Uint32Array }>;
     try {
-      call = withTimings
-        ? handle.score(checked, id, true).then(({ scores, timings }) => ({
-            scores,
-            timings: { ...timings, paddingRatio: paddingRatio(timings.tokens, timings.paddedTokens) },
-          }))
-        : handle.score(checked, id).then((scores) => ({ scores, timings: NO_WORK }));
+      call = handle.score(checked, id, withTimings, policy).then((result) => {
+        if (result instanceof Float32Array) return { scores: result, timings: NO_WORK };
+        const { scores, timings, chunks } = result;
+        return {
+          scores,
+          timings: timings ? { ...timings, paddingRatio: paddingRatio(timings.tokens, timings.paddedTokens) } : NO_WORK,
+          chunks,
+        };
+      });
     } catch (error) {
       throw fromNative(error);
     }
     if (!signal) return call.catch((error: unknown) => Promise.reject(fromNative(error)));
     // A call still pending when the signal fires rejects right then, with the signal's reason, whatever
     // the native side was doing; its queued pairs are dropped and a late result is discarded.
-    return new Promise<DetailedScores>((resolve, reject) => {
+    return new Promise<DetailedScores & { chunks?: Uint32Array }>((resolve, reject) => {
       const unsubscribe = onAbort(signal, () => {
         handle.cancel(id);
         reject(signal.reason);
@@ -282,27 +308,45 @@ export class Reranker {
     });
   }
 
-  /** Scores every document against `query` and returns them best first. */
-  async rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]> {
+  /**
+   * Scores every document against `query` and returns them best first. Documents are strings or
+   * objects (their text from `fields`, `text`, else a `text`, `content` or `pageContent` key).
+   */
+  async rerank<D extends RerankDocument>(
+    query: string,
+    documents: readonly D[],
+    options?: RerankOptions<D>,
+  ): Promise<RerankResult<D>[]> {
     this.#open();
     if (typeof query !== 'string') throw invalidArgument(`query must be a string, got ${describe(query)}`);
-    if (!Array.isArray(documents)) throw invalidArgument(`documents must be an array of strings, got ${describe(documents)}`);
-    documents.forEach((doc, i) => {
-      if (typeof doc !== 'string') throw invalidArgument(`documents[${i}] must be a string, got ${describe(doc)}`);
-    });
-    const opts = optionsObject<RerankOptions>(options, 'options');
+    if (!Array.isArray(documents)) throw invalidArgument(`documents must be an array, got ${describe(documents)}`);
+    const opts = optionsObject<RerankOptions<D>>(options, 'options');
     const topK = integerOption(opts.topK, 'options.topK', 1);
     const returnDocuments = booleanOption(opts.returnDocuments, 'options.returnDocuments') ?? false;
+    const chunk = (enumOption(opts.longDocuments, 'options.longDocuments', ['truncate', 'chunk'] as const) ?? 'truncate') === 'chunk';
+    const chunkOverlap = integerOption(opts.chunkOverlap, 'options.chunkOverlap', 0) ?? 80;
+    const maxChunksPerDoc = integerOption(opts.maxChunksPerDoc, 'options.maxChunksPerDoc', 1) ?? 10;
+    const maxQueryLength =
+      integerOption(opts.maxQueryLength, 'options.maxQueryLength', 1, this.info.maxLength - 1) ?? Math.floor(this.info.maxLength / 2);
+    const texts = documentTexts(documents, documentTextOptions<D>(opts));
     if (this.info.numLabels !== 1) {
       throw invalidArgument(`rerank() needs a model with one output label; this one has ${this.info.numLabels}. Use score()`);
     }
-    const scores = await this.score(
-      documents.map((doc) => [query, doc] as const),
+    const { scores, chunks } = await this.#score(
+      texts.map((text) => [query, text] as const),
       { signal: opts.signal },
+      false,
+      { maxQueryLength, chunk, chunkOverlap, maxChunksPerDoc },
     );
-    const results: RerankResult[] = Array.from(scores, (score, index) =>
-      returnDocuments ? { index, score, document: documents[index] } : { index, score },
-    );
+    const results: RerankResult<D>[] = Array.from(scores, (score, index) => {
+      const result: RerankResult<D> = { index, score };
+      if (returnDocuments) result.document = documents[index];
+      if (chunks) {
+        result.chunk = { index: chunks[index * 4] };
+        result.droppedChunks = chunks[index * 4 + 3];
+      }
+      return result;
+    });
     // Array.prototype.sort is stable: equal scores keep input order.
     results.sort((a, b) => b.score - a.score);
     return topK !== undefined ? results.slice(0, topK) : results;

@@ -142,6 +142,19 @@ Napi::Float32Array ScoresToJs(Napi::Env env, engine::Request& request) {
   return Napi::Float32Array::New(env, count, Napi::ArrayBuffer(env, buffer), 0);
 }
 
+// Per pair: [window, tokenStart, tokenEnd, dropped], see engine::ChunkChoice.
+Napi::Uint32Array ChunksToJs(Napi::Env env, const engine::Request& request) {
+  Napi::Uint32Array out = Napi::Uint32Array::New(env, request.chunks.size() * 4);
+  for (size_t i = 0; i < request.chunks.size(); ++i) {
+    const engine::ChunkChoice& c = request.chunks[i];
+    out[i * 4] = c.window;
+    out[i * 4 + 1] = c.token_start;
+    out[i * 4 + 2] = c.token_end;
+    out[i * 4 + 3] = c.dropped;
+  }
+  return out;
+}
+
 Napi::Object TimingsToJs(Napi::Env env, const engine::RequestTimings& timings) {
   Napi::Object out = Napi::Object::New(env);
   out.Set("tokenizeMs", timings.tokenize_ms);
@@ -291,6 +304,14 @@ Napi::Value NativeReranker::Score(const Napi::CallbackInfo& info) {
   auto request = std::make_shared<engine::Request>(id, std::move(firsts), std::move(seconds),
                                                    static_cast<size_t>(model_->session->info().num_labels));
   request->want_timings = info.Length() >= 3 && info[2].ToBoolean().Value();
+  if (info.Length() >= 4 && info[3].IsObject()) {
+    Napi::Object options = info[3].As<Napi::Object>();
+    engine::PairPolicy& policy = request->policy;
+    policy.max_query_tokens = static_cast<size_t>(OptionalInteger(options, "maxQueryLength", 0, 0, 1 << 20));
+    policy.chunk = OptionalBool(options, "chunk", false);
+    policy.chunk_overlap = static_cast<size_t>(OptionalInteger(options, "chunkOverlap", 80, 0, 1 << 20));
+    policy.max_chunks = static_cast<size_t>(OptionalInteger(options, "maxChunksPerDoc", 10, 1, 1 << 20));
+  }
   napi_deferred deferred;
   napi_value promise;
   NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &deferred, &promise), Napi::Value());
@@ -301,9 +322,10 @@ Napi::Value NativeReranker::Score(const Napi::CallbackInfo& info) {
   } catch (const Error& e) {
     pending_.erase(id);
     TrackPending(env, !pending_.empty());
-    Napi::Error error = MakeError(env, e);
-    napi_reject_deferred(env, deferred, error.Value());
-    throw error;
+    // The call throws instead of returning the promise: settle it quietly so that it is freed
+    // without an unhandled rejection.
+    napi_resolve_deferred(env, deferred, env.Undefined());
+    throw MakeError(env, e);
   }
   return Napi::Value(env, promise);
 }
@@ -390,10 +412,11 @@ void NativeReranker::Settle(Napi::Env env, const std::shared_ptr<engine::Request
       outcome = MakeError(env, *request->error).Value();
     } else {
       Napi::Float32Array scores = ScoresToJs(env, *request);
-      if (request->want_timings) {
+      if (request->want_timings || request->policy.chunk) {
         Napi::Object detailed = Napi::Object::New(env);
         detailed.Set("scores", scores);
-        detailed.Set("timings", TimingsToJs(env, request->timings));
+        if (request->want_timings) detailed.Set("timings", TimingsToJs(env, request->timings));
+        if (request->policy.chunk) detailed.Set("chunks", ChunksToJs(env, *request));
         outcome = detailed;
       } else {
         outcome = scores;

@@ -142,18 +142,26 @@ void Engine::TokenizerLoop() {
 void Engine::Tokenize(Active& active) {
   const Request& request = *active.request;
   const auto start = Clock::now();
+  std::vector<Unit> units;
+  units.reserve(request.size());
+  std::vector<Windowing> windowing(request.policy.chunk ? request.size() : 0);
+  std::optional<Error> failure;
   tokenizer::EncodeOptions options;
   options.max_length = config_.max_length;
   options.truncation = config_.truncation;
-  std::vector<Encoded> encoded(request.size());
-  std::vector<PlannedPair> planned(request.size());
-  std::optional<Error> failure;
+  std::optional<PairBuilder> builder;
+  if (request.policy.uses_builder()) builder.emplace(*tokenizer_, config_.max_length, config_.truncation, request.policy);
+  Windowing unused;
   for (size_t i = 0; i < request.size(); ++i) {
     try {
       const std::string_view second = request.seconds[i];
-      tokenizer::Encoding encoding = tokenizer_->Encode(request.firsts[i], &second, options);
-      encoded[i].ids = std::move(encoding.ids);
-      encoded[i].type_ids = std::move(encoding.type_ids);
+      if (builder) {
+        builder->Build(static_cast<uint32_t>(i), request.firsts[i], second, &units,
+                       windowing.empty() ? &unused : &windowing[i]);
+      } else {
+        tokenizer::Encoding encoding = tokenizer_->Encode(request.firsts[i], &second, options);
+        units.push_back(Unit{std::move(encoding.ids), std::move(encoding.type_ids), static_cast<uint32_t>(i), Window{}});
+      }
     } catch (const tokenizer::TruncationError& e) {
       failure = Error(ErrorCode::Truncation, "pairs[" + std::to_string(i) + "]: " + e.what());
       break;
@@ -161,7 +169,10 @@ void Engine::Tokenize(Active& active) {
       failure = Error(ErrorCode::InvalidArgument, "pairs[" + std::to_string(i) + "]: " + e.what());
       break;
     }
-    planned[i] = PlannedPair{request.id, static_cast<uint32_t>(i), static_cast<uint32_t>(encoded[i].ids.size())};
+  }
+  std::vector<PlannedPair> planned(units.size());
+  for (size_t u = 0; u < units.size(); ++u) {
+    planned[u] = PlannedPair{request.id, static_cast<uint32_t>(u), static_cast<uint32_t>(units[u].ids.size())};
   }
 
   std::vector<std::shared_ptr<Request>> completed;
@@ -175,7 +186,15 @@ void Engine::Tokenize(Active& active) {
     } else if (request.size() == 0) {
       FinishLocked(active, std::nullopt, completed);
     } else {
-      active.encoded = std::move(encoded);
+      // Windows are units of work like pairs: queued, scored and counted the same way.
+      queued_pairs_ += units.size() - active.unfinished;
+      active.unfinished = units.size();
+      if (request.policy.chunk) {
+        active.unit_scores.assign(units.size() * num_labels_, 0.0f);
+        active.request->chunks.resize(request.size());
+        for (size_t i = 0; i < request.size(); ++i) active.request->chunks[i].dropped = windowing[i].dropped;
+      }
+      active.units = std::move(units);
       active.tokenized_at = Clock::now();
       planner_.Add(request.id, planned);
     }
@@ -216,14 +235,14 @@ void Engine::RunBatch(const std::vector<PlannedPair>& batch, std::vector<ActiveP
                       Ort::RunOptions* run_options) {
   const size_t rows = batch.size();
   size_t seq_len = 0;
-  for (size_t r = 0; r < rows; ++r) seq_len = std::max(seq_len, owners[r]->encoded[batch[r].index].ids.size());
+  for (size_t r = 0; r < rows; ++r) seq_len = std::max(seq_len, owners[r]->units[batch[r].index].ids.size());
 
   // Pad to the batch's longest pair: pad id, type 0, mask 0 (padding never reaches the scores).
   std::vector<int64_t> ids(rows * seq_len, pad_id_);
   std::vector<int64_t> mask(rows * seq_len, 0);
   std::vector<int64_t> types(session_->info().uses_token_type_ids ? rows * seq_len : 0, 0);
   for (size_t r = 0; r < rows; ++r) {
-    const Encoded& pair = owners[r]->encoded[batch[r].index];
+    const Unit& pair = owners[r]->units[batch[r].index];
     std::copy(pair.ids.begin(), pair.ids.end(), ids.begin() + r * seq_len);
     std::fill_n(mask.begin() + r * seq_len, pair.ids.size(), 1);
     if (!types.empty()) std::copy(pair.type_ids.begin(), pair.type_ids.end(), types.begin() + r * seq_len);
@@ -264,20 +283,41 @@ void Engine::RunBatch(const std::vector<PlannedPair>& batch, std::vector<ActiveP
         request.timings.batches += 1;
         request.timings.inference_ms += elapsed_ms;
       }
-      float* row = request.scores.get() + static_cast<size_t>(batch[r].index) * num_labels_;
+      float* row = (owner.unit_scores.empty() ? request.scores.get() : owner.unit_scores.data()) +
+                   static_cast<size_t>(batch[r].index) * num_labels_;
       std::copy_n(logits.data() + r * num_labels_, num_labels_, row);
       ApplyActivation(config_.activation, row, num_labels_);
-      request.timings.tokens += owner.encoded[batch[r].index].ids.size();
+      request.timings.tokens += owner.units[batch[r].index].ids.size();
       request.timings.padded_tokens += seq_len;
-      stats_.tokens += owner.encoded[batch[r].index].ids.size();
+      stats_.tokens += owner.units[batch[r].index].ids.size();
       stats_.pairs_scored += 1;
       --queued_pairs_;
-      if (--owner.unfinished == 0) FinishLocked(owner, std::nullopt, completed);
+      if (--owner.unfinished == 0) {
+        if (!owner.unit_scores.empty()) KeepBestWindows(owner, num_labels_);
+        FinishLocked(owner, std::nullopt, completed);
+      }
     }
   }
   // The batch's hold on its calls ends before they are reported, so a settled call owns no memory here.
   owners.clear();
   Complete(completed);
+}
+
+void Engine::KeepBestWindows(Active& active, size_t num_labels) {
+  Request& request = *active.request;
+  std::vector<bool> seen(request.size(), false);
+  for (size_t u = 0; u < active.units.size(); ++u) {
+    const Unit& unit = active.units[u];
+    const float* scores = active.unit_scores.data() + u * num_labels;
+    float* best = request.scores.get() + static_cast<size_t>(unit.pair) * num_labels;
+    if (seen[unit.pair] && !(scores[0] > best[0])) continue;  // ties keep the earlier window
+    seen[unit.pair] = true;
+    std::copy_n(scores, num_labels, best);
+    ChunkChoice& choice = request.chunks[unit.pair];
+    choice.window = unit.window.index;
+    choice.token_start = unit.window.token_start;
+    choice.token_end = unit.window.token_end;
+  }
 }
 
 EngineStats Engine::stats() const {

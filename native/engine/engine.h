@@ -76,14 +76,11 @@ class Engine {
   EngineStats stats() const;
 
  private:
-  struct Encoded {
-    std::vector<int32_t> ids;
-    std::vector<int32_t> type_ids;
-  };
   struct Active {
     std::shared_ptr<Request> request;
-    std::vector<Encoded> encoded;
-    size_t unfinished = 0;
+    std::vector<Unit> units;         // one per pair, or per document window with chunking
+    std::vector<float> unit_scores;  // with chunking: every window's scores, reduced when all are in
+    size_t unfinished = 0;           // units not yet scored
     bool done = false;
     bool started = false;
     std::chrono::steady_clock::time_point tokenized_at;
@@ -96,6 +93,8 @@ class Engine {
   void RunBatch(const std::vector<PlannedPair>& batch, std::vector<ActivePtr> owners, Ort::RunOptions* run_options);
   // Under mu_: marks the request finished with `error` (or success) and queues its completion.
   void FinishLocked(Active& active, std::optional<Error> error, std::vector<std::shared_ptr<Request>>& completed);
+  // With chunking: each pair's score is its best window's (max over the first label).
+  static void KeepBestWindows(Active& active, size_t num_labels);
   void Complete(std::vector<std::shared_ptr<Request>>& completed);
 
   const std::shared_ptr<const tokenizer::Tokenizer> tokenizer_;

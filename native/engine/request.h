@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "common/live_count.h"
+#include "engine/pair_builder.h"
 
 namespace crossrank::engine {
 
@@ -21,6 +22,14 @@ struct RequestTimings {
   size_t batches = 0;
   size_t tokens = 0;         // real tokens of its pairs
   size_t padded_tokens = 0;  // tokens computed for its pairs, padding included
+};
+
+// With chunking, per pair: the window of its document that gave the pair its score.
+struct ChunkChoice {
+  uint32_t window = 0;       // index among the document's windows
+  uint32_t token_start = 0;  // the window, in tokens of the document encoded alone
+  uint32_t token_end = 0;
+  uint32_t dropped = 0;      // windows past PairPolicy::max_chunks, not scored
 };
 
 struct Request {
@@ -42,8 +51,11 @@ struct Request {
   std::unique_ptr<float[]> scores;
 
   bool want_timings = false;  // for the addon: report `timings` with the scores
+  PairPolicy policy;          // how pairs become model inputs; the defaults: the plain pair encoding
 
   // Set by the engine before it reports completion; read only after.
+  std::vector<ChunkChoice> chunks;  // size() entries when policy.chunk
+
   std::optional<Error> error;
   RequestTimings timings;
   LiveCount<Request> live;

@@ -367,5 +367,12 @@ void Tokenizer::EncodeInto(std::string_view first, const std::string_view* secon
   TrimScratch(&s);
 }
 
+void Tokenizer::AssemblePair(const std::vector<int32_t>& a, const std::vector<int32_t>& b, Encoding* out) const {
+  out->ids.clear();
+  out->type_ids.clear();
+  out->attention_mask.clear();
+  post_processor_->Process(a, &b, true, out);
+}
+
 }  // namespace tokenizer
 }  // namespace crossrank

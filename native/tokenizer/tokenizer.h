@@ -104,6 +104,9 @@ class Tokenizer {
   Encoding Encode(std::string_view first, std::string_view second, const EncodeOptions& options) const {
     return Encode(first, &second, options);
   }
+  // The post-processor alone (special tokens, type ids) over two sequences already encoded alone
+  // (add_special_tokens off) and truncated by the caller: a query beside one window of a document.
+  void AssemblePair(const std::vector<int32_t>& a, const std::vector<int32_t>& b, Encoding* out) const;
   // Same, reusing `out`'s buffers (cleared first).
   void EncodeInto(std::string_view first, const std::string_view* second, const EncodeOptions& options,
                   Encoding* out) const;
