@@ -135,7 +135,16 @@ export interface RerankerInfo {
   concurrency: number;
   maxQueuedPairs: number;
   threads: number;
+  /** rerank()'s default query limit in tokens: half of maxLength. */
+  maxQueryLength: number;
+  /** rerank()'s defaults for long documents. */
+  longDocuments: LongDocuments;
+  chunkOverlap: number;
+  maxChunksPerDoc: number;
 }
+
+/** rerank()'s defaults for long documents, reported on `info`. */
+const LONG_DOCUMENT_DEFAULTS = Object.freeze({ longDocuments: 'truncate' as LongDocuments, chunkOverlap: 80, maxChunksPerDoc: 10 });
 
 const DEVICE_DEFAULTS: Record<Device, { maxBatchTokens: number; maxBatchSize: number }> = {
   // On CPU small length-homogeneous batches reach the cores' GEMM peak (see Performance notes);
@@ -238,6 +247,8 @@ export class Reranker {
       concurrency,
       maxQueuedPairs,
       threads,
+      maxQueryLength: Math.floor(maxLength / 2),
+      ...LONG_DOCUMENT_DEFAULTS,
     });
   }
 
@@ -323,11 +334,12 @@ export class Reranker {
     const opts = optionsObject<RerankOptions<D>>(options, 'options');
     const topK = integerOption(opts.topK, 'options.topK', 1);
     const returnDocuments = booleanOption(opts.returnDocuments, 'options.returnDocuments') ?? false;
-    const chunk = (enumOption(opts.longDocuments, 'options.longDocuments', ['truncate', 'chunk'] as const) ?? 'truncate') === 'chunk';
-    const chunkOverlap = integerOption(opts.chunkOverlap, 'options.chunkOverlap', 0) ?? 80;
-    const maxChunksPerDoc = integerOption(opts.maxChunksPerDoc, 'options.maxChunksPerDoc', 1) ?? 10;
+    const defaults = this.info;
+    const chunk = (enumOption(opts.longDocuments, 'options.longDocuments', ['truncate', 'chunk'] as const) ?? defaults.longDocuments) === 'chunk';
+    const chunkOverlap = integerOption(opts.chunkOverlap, 'options.chunkOverlap', 0) ?? defaults.chunkOverlap;
+    const maxChunksPerDoc = integerOption(opts.maxChunksPerDoc, 'options.maxChunksPerDoc', 1) ?? defaults.maxChunksPerDoc;
     const maxQueryLength =
-      integerOption(opts.maxQueryLength, 'options.maxQueryLength', 1, this.info.maxLength - 1) ?? Math.floor(this.info.maxLength / 2);
+      integerOption(opts.maxQueryLength, 'options.maxQueryLength', 1, defaults.maxLength - 1) ?? defaults.maxQueryLength;
     const texts = documentTexts(documents, documentTextOptions<D>(opts));
     if (this.info.numLabels !== 1) {
       throw invalidArgument(`rerank() needs a model with one output label; this one has ${this.info.numLabels}. Use score()`);

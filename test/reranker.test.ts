@@ -59,6 +59,11 @@ describe('Reranker on a generated BERT cross-encoder', () => {
       truncation: 'longest_first',
       outputName: 'logits',
       device: 'cpu',
+      // rerank()'s effective defaults
+      maxQueryLength: 256,
+      longDocuments: 'truncate',
+      chunkOverlap: 80,
+      maxChunksPerDoc: 10,
     });
     expect(reranker.info.inputNames.sort()).toEqual(['attention_mask', 'input_ids', 'token_type_ids']);
     expect(reranker.info.ortVersion).toMatch(/^1\.\d+\.\d+/);
