@@ -62,6 +62,7 @@ export interface NativeModelInfo {
   ortVersion: string;
   ortLibraryPath: string;
   device: string;
+  threadPool: 'shared' | 'session';
   padId: number;
   activation: 'sigmoid' | 'softmax' | 'none';
 }

@@ -24,7 +24,10 @@ export interface LoadOptions {
   device?: Device;
   /** CUDA device ordinal. Default 0. */
   deviceId?: number;
-  /** ONNX Runtime intra-op threads. Default: one per physical core. */
+  /**
+   * ONNX Runtime intra-op threads of a pool of this model's own. Default: the process-wide pool that
+   * every model shares, one thread per physical core.
+   */
   threads?: number;
   /** Tokens per pair, special tokens included. Default: the model's limit (tokenizer_config.json / config.json). */
   maxLength?: number;
@@ -130,6 +133,12 @@ export interface RerankerInfo {
   ortVersion: string;
   ortLibraryPath: string;
   device: string;
+  /**
+   * 'shared': ONNX Runtime's one process-wide pool, which every model loaded without `threads` uses;
+   * 'session': a pool of the model's own (`threads` given, or the process's ORT environment was
+   * created by another library, such as onnxruntime-node, before crossrank's).
+   */
+  threadPool: 'shared' | 'session';
   maxBatchTokens: number;
   maxBatchSize: number;
   concurrency: number;
@@ -242,6 +251,7 @@ export class Reranker {
       ortVersion: nativeInfo.ortVersion,
       ortLibraryPath: nativeInfo.ortLibraryPath,
       device: nativeInfo.device,
+      threadPool: nativeInfo.threadPool,
       maxBatchTokens,
       maxBatchSize,
       concurrency,

@@ -268,6 +268,7 @@ Napi::Value NativeReranker::Info(const Napi::CallbackInfo& info) {
   out.Set("ortVersion", model.ort_version);
   out.Set("ortLibraryPath", model.ort_library_path);
   out.Set("device", model.device);
+  out.Set("threadPool", model.thread_pool);
   out.Set("padId", Napi::Number::New(env, model_->tokenizer->pad_id()));
   out.Set("activation", engine::ActivationName(model_->engine.activation));
   return out;

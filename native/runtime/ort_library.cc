@@ -4,11 +4,14 @@
 #include <limits.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <thread>
 
 #include "common/error.h"
+#include "common/thread_priority.h"
 #include "runtime/ort_logging.h"
 #include "runtime/process_exit.h"
 
@@ -74,11 +77,42 @@ const OrtLibrary& LoadOrtLibrary(const std::string& path) {
   return *g_library;
 }
 
+namespace {
+std::atomic<bool> g_shared_pool{true};
+}  // namespace
+
+bool SharedPoolAvailable() { return g_shared_pool.load(); }
+void MarkSharedPoolUnavailable() { g_shared_pool.store(false); }
+
+OrtCustomThreadHandle CreateWorkerThread(void*, OrtThreadWorkerFn work, void* param) {
+  auto* thread = new std::thread([work, param] {
+    LowerCurrentThreadPriority();
+    work(param);
+  });
+  return reinterpret_cast<OrtCustomThreadHandle>(thread);
+}
+
+void JoinWorkerThread(OrtCustomThreadHandle handle) {
+  auto* thread = reinterpret_cast<std::thread*>(const_cast<OrtCustomHandleType*>(handle));
+  thread->join();
+  delete thread;
+}
+
 Ort::Env& SharedEnv() {
   // Deliberately never destroyed: releasing ORT's environment during process exit races its own static
   // destructors (microsoft/onnxruntime#24579); sessions are released explicitly on close().
   // Every log line goes through OrtLogSink (see runtime/ort_logging.h); sessions set their own level.
-  static Ort::Env* env = new Ort::Env(OrtSeverityFor(ProcessLogLevel()), "crossrank", OrtLogSink, nullptr);
+  static Ort::Env* env = [] {
+    Ort::ThreadingOptions pools;
+    pools.SetGlobalIntraOpNumThreads(0);  // ORT's default: one per physical core
+    pools.SetGlobalInterOpNumThreads(1);
+    // Spinning between a run's operators is worth 15-25% on small batches; each session's
+    // session.force_spinning_stop ends it when its run returns.
+    pools.SetGlobalSpinControl(1);
+    pools.SetGlobalCustomCreateThreadFn(CreateWorkerThread);
+    pools.SetGlobalCustomJoinThreadFn(JoinWorkerThread);
+    return new Ort::Env(pools, OrtLogSink, nullptr, OrtSeverityFor(ProcessLogLevel()), "crossrank");
+  }();
   return *env;
 }
 

@@ -18,7 +18,19 @@ struct OrtLibrary {
 // second runtime. Thread-safe. Throws crossrank::Error(OrtUnavailable).
 const OrtLibrary& LoadOrtLibrary(const std::string& path);
 
-// The process-wide environment, created on first use after LoadOrtLibrary.
+// The process-wide environment, created on first use after LoadOrtLibrary, with one global intra-op
+// pool (one thread per physical core, spinning only during runs, below the event loop's priority)
+// that sessions share.
 Ort::Env& SharedEnv();
+
+// Whether sessions can use SharedEnv's global pool: false once ORT turned out to hand back an
+// environment created elsewhere without one.
+bool SharedPoolAvailable();
+void MarkSharedPoolUnavailable();
+
+// ORT's worker threads are created through these so that they run below the event loop's priority
+// (see common/thread_priority.h).
+OrtCustomThreadHandle CreateWorkerThread(void* options, OrtThreadWorkerFn work, void* param);
+void JoinWorkerThread(OrtCustomThreadHandle handle);
 
 }  // namespace crossrank::runtime

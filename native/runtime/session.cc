@@ -6,10 +6,8 @@
 #include <cstring>
 
 #include <cerrno>
-#include <thread>
 
 #include "common/error.h"
-#include "common/thread_priority.h"
 #include "runtime/onnx_graph.h"
 #include "runtime/ort_library.h"
 
@@ -55,32 +53,22 @@ void AppendCuda(Ort::SessionOptions& options, const SessionConfig& config) {
   api.ReleaseCUDAProviderOptions(cuda);
 }
 
-// ORT's intra-op workers are created through these so that they, too, run below the event loop's
-// priority (see common/thread_priority.h).
-OrtCustomThreadHandle CreateWorkerThread(void*, OrtThreadWorkerFn work, void* param) {
-  auto* thread = new std::thread([work, param] {
-    LowerCurrentThreadPriority();
-    work(param);
-  });
-  return reinterpret_cast<OrtCustomThreadHandle>(thread);
-}
-
-void JoinWorkerThread(OrtCustomThreadHandle handle) {
-  auto* thread = reinterpret_cast<std::thread*>(const_cast<OrtCustomHandleType*>(handle));
-  thread->join();
-  delete thread;
-}
-
-Ort::SessionOptions MakeOptions(const SessionConfig& config, const SessionLogId& log_id) {
+Ort::SessionOptions MakeOptions(const SessionConfig& config, const SessionLogId& log_id, bool shared_pool) {
   Ort::SessionOptions options;
   options.SetLogId(log_id.id().c_str());
   options.SetLogSeverityLevel(OrtSeverityFor(log_id.level()));
   options.SetGraphOptimizationLevel(GraphOptimizationLevel::ORT_ENABLE_ALL);
   options.SetExecutionMode(ExecutionMode::ORT_SEQUENTIAL);
-  if (config.intra_op_threads > 0) options.SetIntraOpNumThreads(config.intra_op_threads);
-  options.SetInterOpNumThreads(1);
-  options.SetCustomCreateThreadFn(CreateWorkerThread);
-  options.SetCustomJoinThreadFn(JoinWorkerThread);
+  if (shared_pool) {
+    // Every model in the process runs on the environment's one pool (see SharedEnv), so two models
+    // on two cores use two threads, not four that fight.
+    options.DisablePerSessionThreads();
+  } else {
+    if (config.intra_op_threads > 0) options.SetIntraOpNumThreads(config.intra_op_threads);
+    options.SetInterOpNumThreads(1);
+    options.SetCustomCreateThreadFn(CreateWorkerThread);
+    options.SetCustomJoinThreadFn(JoinWorkerThread);
+  }
   // Shapes change with every batch, so a memory pattern planned for one shape is wasted work.
   options.DisableMemPattern();
   // Workers spin only while a batch runs: between the ~200 operators of a run, waking a sleeping
@@ -102,12 +90,25 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
     throw Error(ErrorCode::ModelNotFound, "ONNX model file not found: " + config.model_path);
   }
   log_id_ = std::make_unique<SessionLogId>(config.log_level);
-  Ort::SessionOptions options = MakeOptions(config, *log_id_);
+  // An explicit thread count asks for a pool of the model's own.
+  bool shared_pool = config.intra_op_threads == 0 && SharedPoolAvailable();
   try {
-    session_ = std::make_unique<Ort::Session>(SharedEnv(), config.model_path.c_str(), options);
+    try {
+      session_ = std::make_unique<Ort::Session>(SharedEnv(), config.model_path.c_str(),
+                                                MakeOptions(config, *log_id_, shared_pool));
+    } catch (const Ort::Exception& e) {
+      // Someone else (onnxruntime-node's JS API, say) created the process's ORT environment first,
+      // without global pools: ORT then hands us theirs. Fall back to a pool of the session's own.
+      if (!shared_pool || std::string(e.what()).find("GlobalThreadPools") == std::string::npos) throw;
+      MarkSharedPoolUnavailable();
+      shared_pool = false;
+      session_ = std::make_unique<Ort::Session>(SharedEnv(), config.model_path.c_str(),
+                                                MakeOptions(config, *log_id_, shared_pool));
+    }
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::InvalidModel, "cannot load ONNX model " + config.model_path + ": " + e.what());
   }
+  info_.thread_pool = shared_pool ? "shared" : "session";
 
   Ort::AllocatorWithDefaultOptions allocator;
   const std::string where = " (in " + config.model_path + ")";

@@ -48,6 +48,9 @@ struct ModelInfo {
   // Rows of the word-embedding table that `input_ids` index, when the graph shows it (0 otherwise):
   // every token id must be below it.
   int64_t embedding_rows = 0;
+  // "shared": the process-wide ORT pool every model uses; "session": a pool of its own (an explicit
+  // thread count, or an ORT environment someone else created without global pools).
+  std::string thread_pool;
 };
 
 class InferenceSession {
