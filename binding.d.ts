@@ -63,6 +63,7 @@ export interface NativeModelInfo {
   ortLibraryPath: string;
   device: string;
   threadPool: 'shared' | 'session';
+  logitsType: 'float32' | 'float16';
   padId: number;
   activation: 'sigmoid' | 'softmax' | 'none';
 }

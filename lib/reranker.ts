@@ -139,6 +139,8 @@ export interface RerankerInfo {
    * created by another library, such as onnxruntime-node, before crossrank's).
    */
   threadPool: 'shared' | 'session';
+  /** The graph's logits type; float16 logits (fp16 exports) are converted to float32 scores. */
+  logitsType: 'float32' | 'float16';
   maxBatchTokens: number;
   maxBatchSize: number;
   concurrency: number;
@@ -252,6 +254,7 @@ export class Reranker {
       ortLibraryPath: nativeInfo.ortLibraryPath,
       device: nativeInfo.device,
       threadPool: nativeInfo.threadPool,
+      logitsType: nativeInfo.logitsType,
       maxBatchTokens,
       maxBatchSize,
       concurrency,

@@ -115,6 +115,21 @@ describe('logit parity with onnxruntime-node + Hugging Face tokenizers', () => {
   it('matches within 1e-4 on the int8 variant chosen with modelFile', () =>
     expectLogitParity(fixture('tiny'), pairs, { modelFile: 'model_quantized.onnx', maxBatchSize: 1 }));
 
+  it('matches within 1e-4 on a graph with float16 logits (as fp16 exports have), close to its float32 twin', async () => {
+    await expectLogitParity(fixture('tiny-fp16-logits'), pairs);
+    const half = await Reranker.load(fixture('tiny-fp16-logits'), { activation: 'none' });
+    const full = await Reranker.load(fixture('tiny'), { activation: 'none' });
+    try {
+      expect(half.info.logitsType).toBe('float16');
+      expect(full.info.logitsType).toBe('float32');
+      const [a, b] = await Promise.all([half.score(pairs), full.score(pairs)]);
+      // float16 keeps 11 significant bits: a relative error of at most 2^-11.
+      for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(Math.abs(b[i]) * 2 ** -11 + 1e-7);
+    } finally {
+      await Promise.all([half.close(), full.close()]);
+    }
+  });
+
   it.skipIf(!HAVE_SHARED)(`matches within 1e-4 with bert-base-uncased's tokenizer (${HAVE_SHARED ? 'shared files present' : SHARED_MISSING_MESSAGE})`, () =>
     expectLogitParity(fixture('tiny-bert-vocab'), pairs),
   );

@@ -269,6 +269,7 @@ Napi::Value NativeReranker::Info(const Napi::CallbackInfo& info) {
   out.Set("ortLibraryPath", model.ort_library_path);
   out.Set("device", model.device);
   out.Set("threadPool", model.thread_pool);
+  out.Set("logitsType", model.logits_type);
   out.Set("padId", Napi::Number::New(env, model_->tokenizer->pad_id()));
   out.Set("activation", engine::ActivationName(model_->engine.activation));
   return out;

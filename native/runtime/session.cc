@@ -151,10 +151,14 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
     found_logits = true;
     Ort::TypeInfo type_info = session_->GetOutputTypeInfo(i);  // owns what shape_info views
     auto shape_info = type_info.GetTensorTypeAndShapeInfo();
-    if (shape_info.GetElementType() != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
-      throw Error(ErrorCode::InvalidModel, std::string("output 'logits' is ") +
-                                               ElementTypeName(shape_info.GetElementType()) + "; expected float32" + where);
+    // float16 graphs (Hub repos' onnx/model_fp16.onnx) give float16 logits; scores are float32 anyway.
+    const auto logits_type = shape_info.GetElementType();
+    if (logits_type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT && logits_type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16) {
+      throw Error(ErrorCode::InvalidModel, std::string("output 'logits' is ") + ElementTypeName(logits_type) +
+                                               "; expected float32 or float16" + where);
     }
+    logits_fp16_ = logits_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16;
+    info_.logits_type = ElementTypeName(logits_type);
     std::vector<int64_t> shape = shape_info.GetShape();
     if (shape.size() != 2) {
       throw Error(ErrorCode::InvalidModel, "output 'logits' has rank " + std::to_string(shape.size()) +
@@ -222,7 +226,13 @@ void InferenceSession::Run(const BatchTensors& batch, float* logits, Ort::RunOpt
     throw Error(ErrorCode::Inference, "the graph returned 'logits' of an unexpected shape; expected [" +
                                           std::to_string(shape[0]) + ", " + std::to_string(info_.num_labels) + "]");
   }
-  std::memcpy(logits, outputs[0].GetTensorData<float>(), sizeof(float) * batch.batch * info_.num_labels);
+  const size_t count_out = batch.batch * static_cast<size_t>(info_.num_labels);
+  if (logits_fp16_) {
+    const Ort::Float16_t* half = outputs[0].GetTensorData<Ort::Float16_t>();
+    for (size_t i = 0; i < count_out; ++i) logits[i] = half[i].ToFloat();
+  } else {
+    std::memcpy(logits, outputs[0].GetTensorData<float>(), sizeof(float) * count_out);
+  }
 }
 
 }  // namespace crossrank::runtime

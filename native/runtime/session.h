@@ -51,6 +51,7 @@ struct ModelInfo {
   // "shared": the process-wide ORT pool every model uses; "session": a pool of its own (an explicit
   // thread count, or an ORT environment someone else created without global pools).
   std::string thread_pool;
+  std::string logits_type;  // "float32" or "float16" (converted to float32 scores)
 };
 
 class InferenceSession {
@@ -79,6 +80,7 @@ class InferenceSession {
   std::unique_ptr<SessionLogId> log_id_;  // outlives session_: ORT logs under it until the session is gone
   std::unique_ptr<Ort::Session> session_;
   std::vector<BoundInput> inputs_;
+  bool logits_fp16_ = false;
   ModelInfo info_;
   LiveCount<InferenceSession> live_;
 };

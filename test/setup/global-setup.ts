@@ -14,6 +14,8 @@ import { HAVE_SHARED, SHARED_MISSING_MESSAGE } from '../support/fixtures';
 export default function setup(): void {
   ensureFixture('tiny', { preset: 'tiny', seed: 1, quantize: 'int8' });
   ensureFixture('tiny-3-labels', { preset: 'tiny', seed: 2, numLabels: 3 });
+  // The tiny model's weights with float16 logits, as fp16 exports end.
+  ensureFixture('tiny-fp16-logits', { preset: 'tiny', seed: 1, logitsType: 'float16' });
   // Big enough that scoring 100 documents takes a good fraction of a second on two cores.
   ensureFixture('medium', { preset: 'tiny', seed: 3, layers: 4, hidden: 256, heads: 4, intermediate: 1024 });
   // An XLM-RoBERTa cross-encoder that needs nothing from ../shared: bge-reranker-v2-m3's tokenizer

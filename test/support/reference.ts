@@ -1,6 +1,16 @@
 import * as ort from 'onnxruntime-node';
 import { Tokenizer as HfTokenizer } from 'tokenizers';
 
+/** IEEE 754 binary16 bits to a number, written out independently of ONNX Runtime's conversion. */
+export function halfToFloat(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exponent = (bits >> 10) & 0x1f;
+  const fraction = bits & 0x3ff;
+  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
+  if (exponent === 31) return fraction ? NaN : sign * Infinity;
+  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
+}
+
 /**
  * The reference pipeline crossrank must agree with: Hugging Face `tokenizers` for ids and
  * onnxruntime-node for logits, one pair per run so no padding can blur the comparison.
@@ -28,7 +38,9 @@ export class ReferencePipeline {
     };
     if (this.session.inputNames.includes('token_type_ids')) feeds.token_type_ids = tensor(encoding.getTypeIds());
     const out = await this.session.run(feeds);
-    return out.logits.data as Float32Array;
+    const data = out.logits.data;
+    // onnxruntime-node hands float16 tensors over as their raw bits.
+    return out.logits.type === 'float16' ? Float32Array.from(data as Uint16Array, halfToFloat) : (data as Float32Array);
   }
 
   async release(): Promise<void> {
