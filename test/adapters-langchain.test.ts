@@ -66,6 +66,7 @@ describe('crossrank/langchain', () => {
     const ranking = await compressor.rerank(mixed, QUERY);
     expect(ranking).toEqual(expected.map((r) => ({ index: r.index, relevanceScore: expect.closeTo(r.score, 6) })));
     expect(await compressor.rerank(mixed, QUERY, { topN: 2 })).toEqual(ranking.slice(0, 2));
+    await expect(compressor.rerank(mixed, QUERY, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
   it('passes fields (over metadata and pageContent), text and long-document options to rerank()', async () => {

@@ -113,4 +113,15 @@ describe('the shared model cache', () => {
     await expect(adapter.rerank(['a'], 'q')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
     expect(load).toHaveBeenCalledTimes(2);
   });
+
+  it('lets a signal cancel a call that is still waiting for its model to load', async () => {
+    let failLoad!: (error: Error) => void;
+    vi.spyOn(Reranker, 'load').mockReturnValue(new Promise<Reranker>((_, reject) => (failLoad = reject)));
+    const model = crossrank.reranking(fixture('tiny'));
+    const controller = new AbortController();
+    const call = model.doRerank({ query: 'q', documents: { type: 'text', values: ['a'] }, abortSignal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    failLoad(new Error('never loaded')); // settles the cached load, so that closing the cache does not wait
+  });
 });

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { onAbort } from '../abort';
 import { invalidArgument } from '../errors';
 import { type LoadOptions, Reranker, type RerankOptions, type RerankResult } from '../reranker';
 import { describe, integerOption, optionsObject } from '../validate';
@@ -108,6 +109,7 @@ export class SharedModel {
   readonly id: string;
   readonly #owned: Reranker | undefined;
   readonly #load: LoadOptions;
+  #key: string | undefined;
 
   constructor(source: unknown, loadOptions: LoadOptions, name: string) {
     if (source instanceof Reranker) {
@@ -130,7 +132,8 @@ export class SharedModel {
   /** The Reranker to call: the caller's, or the shared one for this folder and these load options. */
   get(): Promise<Reranker> {
     if (this.#owned) return Promise.resolve(this.#owned);
-    const key = cacheKey(this.id, this.#load);
+    // Keyed once: the folder's absolute path does not change, and a stat per call is not free.
+    const key = (this.#key ??= cacheKey(this.id, this.#load));
     let model = loaded.get(key);
     if (!model) {
       model = Reranker.load(this.id, this.#load);
@@ -196,7 +199,7 @@ export async function rankDocuments<D>(
 ): Promise<RerankResult[]> {
   if (!Array.isArray(documents)) throw invalidArgument(`documents must be an array, got ${describe(documents)}`);
   if (documents.length === 0) return [];
-  const reranker = await model.get();
+  const reranker = await untilAborted(model.get(), call.signal);
   const { text, fields } = options;
   const ranked: readonly unknown[] =
     text || !shape
@@ -210,6 +213,19 @@ export async function rankDocuments<D>(
     ...(options as RerankOptions<object>),
     topK: call.topK,
     signal: call.signal,
+  });
+}
+
+/**
+ * `loading`, or the signal's reason as soon as it aborts: a first call need not wait out a model's
+ * load to be cancelled. The load itself goes on, and stays cached for the next call.
+ */
+function untilAborted<T>(loading: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return loading;
+  signal.throwIfAborted();
+  return new Promise<T>((resolve, reject) => {
+    const unsubscribe = onAbort(signal, () => reject(signal.reason));
+    loading.then(resolve, reject).finally(unsubscribe);
   });
 }
 
