@@ -35,8 +35,8 @@ export interface Faults {
   unavailable?: number;
   /** The Hub announces a sha256 that is not the file's. */
   wrongSha?: boolean;
-  /** Every CDN transfer of the file pauses this long half way. */
-  stallMs?: number;
+  /** Every CDN transfer of the file pauses half way until this returns true (10 s at most). */
+  holdUntil?: () => boolean;
 }
 
 export interface LoggedRequest {
@@ -46,6 +46,9 @@ export interface LoggedRequest {
   file?: string;
   range?: string;
   authorization?: string;
+  /** When the request arrived, and when its answer was sent in full (Date.now()). */
+  at: number;
+  finishedAt?: number;
 }
 
 /** LFS in the Hub's sense: stored by sha256 and served from the CDN. */
@@ -122,13 +125,16 @@ export class FakeHub {
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', this.url);
-    this.log.push({
+    const entry: LoggedRequest = {
+      at: Date.now(),
       method: req.method ?? '',
       path: url.pathname,
       file: url.searchParams.get('file') ?? undefined,
       range: req.headers.range,
       authorization: req.headers.authorization,
-    });
+    };
+    this.log.push(entry);
+    res.on('finish', () => (entry.finishedAt = Date.now()));
     if (this.down) {
       res.setHeader('Retry-After', '0');
       return fail(res, 503, undefined, 'Service Unavailable');
@@ -264,7 +270,7 @@ export class FakeHub {
     res.setHeader('ETag', `"${sha256(file.content)}"`);
     const dropHalfWay = faults.dropOnce === true && !this.#dropped.has(key);
     if (dropHalfWay) this.#dropped.add(key);
-    await send(req, res, file.content, { dropHalfWay, stallMs: faults.stallMs });
+    await send(req, res, file.content, { dropHalfWay, holdUntil: faults.holdUntil });
   }
 }
 
@@ -294,7 +300,7 @@ async function send(
   req: http.IncomingMessage,
   res: http.ServerResponse,
   content: Buffer,
-  how: { dropHalfWay?: boolean; stallMs?: number },
+  how: { dropHalfWay?: boolean; holdUntil?: () => boolean },
 ): Promise<void> {
   let start = 0;
   let end = content.length - 1;
@@ -319,12 +325,14 @@ async function send(
     return;
   }
   const half = Math.floor(body.length / 2);
-  if (!how.dropHalfWay && !how.stallMs) {
+  if (!how.dropHalfWay && !how.holdUntil) {
     res.end(body);
     return;
   }
   res.write(body.subarray(0, half));
-  await sleep(how.stallMs ?? 50);
+  // Long enough for the first half to reach the client before the drop.
+  await sleep(50);
+  for (const until = Date.now() + 10_000; how.holdUntil && !how.holdUntil() && Date.now() < until; ) await sleep(20);
   if (how.dropHalfWay) {
     res.socket?.destroy();
     return;
