@@ -6,12 +6,11 @@ import {
   type CheckedDownloadOptions,
   downloadModel,
   type GraphChoice,
+  graphInFolder,
   type HubSnapshot,
   isHubId,
   listModelFiles,
-  modelFileCandidates,
   noGraphMessage,
-  pickGraph,
 } from './hub';
 
 export type Activation = 'sigmoid' | 'softmax' | 'none';
@@ -67,21 +66,15 @@ function activationFromConfig(name: string, file: string): Activation {
 }
 
 function findModelFile(dir: string, choice: GraphChoice): string {
-  if (choice.modelFile !== undefined) {
-    const { modelFile } = choice;
-    const candidates = path.isAbsolute(modelFile)
-      ? [modelFile]
-      : modelFileCandidates(modelFile).map((file) => path.join(dir, file));
-    const found = candidates.find((file) => fs.existsSync(file) && fs.statSync(file).isFile());
-    if (!found) {
-      throw new CrossrankError('MODEL_NOT_FOUND', `modelFile '${modelFile}' not found (looked for ${candidates.join(', ')})`);
+  if (choice.modelFile !== undefined && path.isAbsolute(choice.modelFile)) {
+    if (!fs.statSync(choice.modelFile, { throwIfNoEntry: false })?.isFile()) {
+      throw new CrossrankError('MODEL_NOT_FOUND', `modelFile '${choice.modelFile}' not found`);
     }
-    return found;
+    return choice.modelFile;
   }
-  const files = listModelFiles(dir);
-  const graph = pickGraph(choice, files);
+  const graph = graphInFolder(dir, choice);
   if (graph === undefined) {
-    throw new CrossrankError('MODEL_NOT_FOUND', `${noGraphMessage(dir, choice, files)}; or export one with optimum`);
+    throw new CrossrankError('MODEL_NOT_FOUND', `${noGraphMessage(dir, choice, listModelFiles(dir))}; or export one with optimum`);
   }
   return path.join(dir, graph);
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { graphCandidates } from '../lib/hub';
 import { CrossrankError, type DownloadProgress, Reranker } from '../lib/index';
 import { fixture } from './support/fixtures';
 import { FakeHub } from './support/hub-server';
@@ -161,6 +162,9 @@ describe('loading by Hub id', () => {
 
     const withOption = await load(GATED, { token: GATED_TOKEN });
     expect(await withOption.score(PAIRS)).toEqual(expectedScores);
+    // The token goes to the Hub, not to the CDN on another origin (its URLs are pre-signed).
+    expect(hub.requests(/\/resolve\//).at(-1)!.authorization).toBe(`Bearer ${GATED_TOKEN}`);
+    expect(hub.transfers(/model\.onnx/).map((r) => r.authorization)).toEqual([undefined]);
 
     fs.rmSync(cacheDir, { recursive: true });
     hub.log.length = 0;
@@ -244,6 +248,25 @@ describe('choosing the ONNX graph', () => {
     expect(path.basename(reranker.info.modelPath)).toBe(expected);
     const fetched = hub.requests(/\/resolve\//).map((r) => path.basename(r.path));
     expect(fetched.filter((f) => CPU_INT8_FILES.includes(f))).toEqual([expected]);
+  });
+
+  it('ranks the CPU-specific int8 graphs by what a CPU runs', () => {
+    const int8 = (arch: string, ...flags: string[]) =>
+      graphCandidates('int8', { arch, flags: new Set(flags) })
+        .filter((file) => file.startsWith('onnx/'))
+        .map((file) => file.slice('onnx/'.length));
+    const portable = ['model_quantized.onnx', 'model_int8.onnx'];
+    expect(int8('x64', 'sse4_2', 'avx2', 'avx512f', 'avx512bw', 'avx512_vnni')).toEqual([
+      ...portable,
+      'model_qint8_avx512_vnni.onnx',
+      'model_qint8_avx512.onnx',
+      'model_quint8_avx2.onnx',
+    ]);
+    expect(int8('x64', 'avx2', 'avx512f', 'avx512bw')).toEqual([...portable, 'model_qint8_avx512.onnx', 'model_quint8_avx2.onnx']);
+    expect(int8('x64', 'avx2')).toEqual([...portable, 'model_quint8_avx2.onnx']);
+    expect(int8('x64', 'sse4_2')).toEqual(portable);
+    expect(int8('arm64', 'asimd')).toEqual([...portable, 'model_qint8_arm64.onnx']);
+    expect(graphCandidates('fp32')).toEqual(['onnx/model.onnx', 'model.onnx']);
   });
 
   it('fetches the external-data file of the graph chosen, and only that one', async () => {

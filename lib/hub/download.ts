@@ -16,6 +16,8 @@ export interface BlobDownload {
   /** Where the bytes are: the Hub's redirect target, or the resolve URL itself. */
   url: URL;
   headers: Record<string, string>;
+  /** The Hub's origin, the only one the token is sent to. */
+  tokenOrigin: string;
   timeoutMs: number;
   /** The metadata request's response when it already carries the whole file: used, not requested again. */
   opened?: IncomingMessage;
@@ -62,7 +64,7 @@ export async function downloadBlob(job: BlobDownload): Promise<void> {
   await withRetries(`downloading ${what}`, async (progressed) => {
     let have = sizeOf(partial);
     if (size !== undefined && have > size) have = truncate(partial);
-    if (size !== undefined && have === size) return;
+    if (size !== undefined && have === size && fs.existsSync(partial)) return;
 
     let response: IncomingMessage;
     if (opened && have === 0) {
@@ -70,7 +72,7 @@ export async function downloadBlob(job: BlobDownload): Promise<void> {
     } else {
       opened?.destroy();
       const headers = have > 0 ? { ...job.headers, Range: `bytes=${have}-` } : job.headers;
-      response = (await getFollowing(job.url, headers, job.timeoutMs)).response;
+      response = (await getFollowing(job.url, headers, job.timeoutMs, job.tokenOrigin)).response;
     }
     opened = undefined;
 

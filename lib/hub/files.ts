@@ -66,7 +66,7 @@ export function graphCandidates(dtype: Dtype, cpu: CpuFeatures = cpuFeatures()):
 }
 
 /** Where a `modelFile` given by name may be: as given, or inside onnx/. */
-export const modelFileCandidates = (modelFile: string): string[] =>
+const modelFileCandidates = (modelFile: string): string[] =>
   modelFile.startsWith('onnx/') ? [modelFile] : [modelFile, `onnx/${modelFile}`];
 
 /** What the caller asked for: a dtype, or one file by name. */
@@ -75,11 +75,16 @@ export type GraphChoice = { dtype: Dtype; modelFile?: undefined } | { modelFile:
 export const candidatesFor = (choice: GraphChoice): string[] =>
   choice.modelFile !== undefined ? modelFileCandidates(choice.modelFile) : graphCandidates(choice.dtype);
 
-/** The graph `choice` picks among `files` (paths relative to the model folder), if any. */
-export function pickGraph(choice: GraphChoice, files: readonly string[]): string | undefined {
-  const present = new Set(files);
-  return candidatesFor(choice).find((file) => present.has(file));
-}
+/** The graph `choice` picks among the files for which `has` is true (paths relative to the model folder). */
+export const pickGraph = (choice: GraphChoice, has: (file: string) => boolean): string | undefined =>
+  candidatesFor(choice).find(has);
+
+// statSync follows a snapshot's symlinks: a link whose blob is gone does not count.
+const isFile = (file: string): boolean => fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false;
+
+/** The graph `choice` picks in the folder `dir`. */
+export const graphInFolder = (dir: string, choice: GraphChoice): string | undefined =>
+  pickGraph(choice, (file) => isFile(path.join(dir, file)));
 
 /**
  * A graph's external-data files among `files`: optimum writes `model.onnx_data`, transformers.js
@@ -88,23 +93,17 @@ export function pickGraph(choice: GraphChoice, files: readonly string[]): string
 export const externalDataOf = (graph: string, files: readonly string[]): string[] =>
   files.filter((file) => file.startsWith(`${graph}_data`) || file === `${graph}.data`);
 
-/** The files of a model folder where graphs and their companions may be: its root and onnx/. */
+/** The files of a model folder where graphs may be, its root and onnx/, for messages. */
 export function listModelFiles(dir: string): string[] {
-  const files: string[] = [];
-  for (const sub of ['', 'onnx']) {
+  return ['', 'onnx'].flatMap((sub) => {
     let names: string[];
     try {
       names = fs.readdirSync(path.join(dir, sub));
     } catch {
-      continue;
+      return [];
     }
-    for (const name of names) {
-      const relative = sub ? `${sub}/${name}` : name;
-      // statSync follows the snapshot's symlinks: a link whose blob is gone does not count.
-      if (fs.statSync(path.join(dir, relative), { throwIfNoEntry: false })?.isFile()) files.push(relative);
-    }
-  }
-  return files;
+    return names.map((name) => (sub ? `${sub}/${name}` : name)).filter((file) => isFile(path.join(dir, file)));
+  });
 }
 
 export const onnxFilesAmong = (files: readonly string[]): string[] => files.filter((file) => file.endsWith('.onnx')).sort();

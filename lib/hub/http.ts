@@ -84,19 +84,19 @@ const MAX_REDIRECTS = 10;
 
 /**
  * GETs `url`, following redirects until one carries what `enough` wants (the Hub's own redirect to
- * its CDN already names the file's etag and commit). The token goes only to the endpoint's origin:
- * CDN URLs are pre-signed.
+ * its CDN already names the file's etag and commit). The Authorization header goes to `tokenOrigin`
+ * (the Hub's) alone: CDN URLs are pre-signed, and a token is not for other hosts to see.
  */
 export async function getFollowing(
   url: URL,
   headers: Record<string, string>,
   timeoutMs: number,
+  tokenOrigin: string,
   enough: (response: IncomingMessage) => boolean = () => false,
 ): Promise<{ response: IncomingMessage; url: URL; chain: IncomingMessage[] }> {
-  const origin = url.origin;
   const chain: IncomingMessage[] = [];
   for (let current = url; ; ) {
-    const sent = current.origin === origin ? headers : withoutAuthorization(headers);
+    const sent = current.origin === tokenOrigin ? headers : withoutAuthorization(headers);
     const response = await get(current, sent, timeoutMs);
     chain.push(response);
     const location = header(response, 'location');

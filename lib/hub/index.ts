@@ -7,13 +7,10 @@ export {
   DTYPES,
   type Dtype,
   type GraphChoice,
-  externalDataOf,
   graphCandidates,
+  graphInFolder,
   listModelFiles,
-  modelFileCandidates,
   noGraphMessage,
-  pickGraph,
-  cpuFeatures,
   type CpuFeatures,
 } from './files';
 export { checkDownloadOptions, type CheckedDownloadOptions, type DownloadOptions } from './options';

@@ -6,7 +6,7 @@ import { CrossrankError, invalidArgument } from '../errors';
 import { isCommitHash, isSafeName, isSafeRepoPath, RepoCache } from './cache';
 import { downloadBlob } from './download';
 import { defaultCacheDir, defaultEndpoint, defaultToken, offlineByEnv, timeouts } from './env';
-import { COMPANION_FILES, externalDataOf, type GraphChoice, listModelFiles, noGraphMessage, pickGraph } from './files';
+import { COMPANION_FILES, externalDataOf, type GraphChoice, graphInFolder, listModelFiles, noGraphMessage, pickGraph } from './files';
 import { getFollowing, header, hubError, readBody, type Subject, withRetries } from './http';
 import { withLock } from './lock';
 import { checkEndpoint, type CheckedDownloadOptions } from './options';
@@ -56,7 +56,7 @@ export async function downloadModel(repoId: string, options: CheckedDownloadOpti
     return cached;
   }
 
-  const graph = pickGraph(choice, info.files);
+  const graph = pickGraph(choice, (file) => info.files.includes(file));
   if (graph === undefined) {
     throw new CrossrankError('MODEL_NOT_FOUND', noGraphMessage(`'${repoId}' at revision '${revision}'`, choice, info.files));
   }
@@ -94,10 +94,9 @@ function fromCache(cache: RepoCache, repoId: string, revision: string, choice: G
         `download it once online (Reranker.download), or set cacheDir / HF_HUB_CACHE to a cache that holds it`,
     );
   }
-  const files = listModelFiles(dir);
-  const graph = pickGraph(choice, files);
+  const graph = graphInFolder(dir, choice);
   if (graph === undefined) {
-    throw new CrossrankError('MODEL_NOT_FOUND', `${noGraphMessage(`the cached copy ${dir}`, choice, files)} (${why})`);
+    throw new CrossrankError('MODEL_NOT_FOUND', `${noGraphMessage(`the cached copy ${dir}`, choice, listModelFiles(dir))} (${why})`);
   }
   return { dir, modelId: repoId, revision, commit, graph };
 }
@@ -122,6 +121,7 @@ interface FileMetadata {
 /** Requests to one repo at one revision, as huggingface_hub makes them. */
 class Hub {
   readonly #endpoint: string;
+  readonly #origin: string;
   readonly #headers: Record<string, string>;
   readonly #timeouts: { metadataMs: number; downloadMs: number };
   readonly #tokenSent: boolean;
@@ -132,6 +132,7 @@ class Hub {
     options: CheckedDownloadOptions,
   ) {
     this.#endpoint = options.endpoint ?? checkEndpoint(defaultEndpoint(), 'the HF_ENDPOINT environment variable');
+    this.#origin = new URL(this.#endpoint).origin;
     this.#timeouts = timeouts();
     const token = options.token ?? defaultToken();
     this.#tokenSent = token !== undefined;
@@ -155,7 +156,8 @@ class Hub {
   async modelInfo(): Promise<{ sha?: string; files: string[] }> {
     const url = new URL(`${this.#endpoint}/api/models/${this.repoId}/revision/${encodeURIComponent(this.revision)}`);
     const text = await withRetries(`asking ${this.#endpoint} about '${this.repoId}'`, async () => {
-      const { response } = await getFollowing(url, { ...this.#headers, Accept: 'application/json' }, this.#timeouts.metadataMs);
+      const headers = { ...this.#headers, Accept: 'application/json' };
+      const { response } = await getFollowing(url, headers, this.#timeouts.metadataMs, this.#origin);
       if (response.statusCode !== 200) throw await hubError(response, this.#subject());
       return readBody(response);
     });
@@ -186,6 +188,7 @@ class Hub {
         url,
         this.#headers,
         this.#timeouts.metadataMs,
+        this.#origin,
         (r) => etagOf(r) !== undefined,
       );
       const status = response.statusCode ?? 0;
@@ -217,6 +220,7 @@ class Hub {
         size: meta.size,
         url: meta.location,
         headers: this.#headers,
+        tokenOrigin: this.#origin,
         timeoutMs: this.#timeouts.downloadMs,
         opened: meta.body,
         subject: this.#subject(file),

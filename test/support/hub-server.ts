@@ -8,9 +8,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * A Hugging Face Hub look-alike on 127.0.0.1, answering as huggingface.co does (read from
  * huggingface_hub's and @huggingface/hub's clients): model info with `siblings`, tree and
- * paths-info listings, `resolve` URLs that redirect LFS files to a CDN path with X-Repo-Commit /
- * X-Linked-Etag / X-Linked-Size, Range requests, and the Hub's X-Error-Code errors. Faults can be
- * planted per file to see that a client survives them.
+ * paths-info listings, `resolve` URLs that redirect LFS files to a CDN (another origin, as the Hub's
+ * is) with X-Repo-Commit / X-Linked-Etag / X-Linked-Size, Range requests, and the Hub's
+ * X-Error-Code errors. Faults can be planted per file to see that a client survives them.
  */
 
 export interface RepoFile {
@@ -76,28 +76,39 @@ export class FakeHub {
   readonly #repos = new Map<string, Repo>();
   readonly #dropped = new Set<string>();
   readonly #unavailableSent = new Map<string, number>();
-  #server!: http.Server;
+  #servers: http.Server[] = [];
   url = '';
+  /** The CDN's origin: the same server on another port. */
+  cdnUrl = '';
   /** While set, every request answers 503 (Retry-After: 0), as during an outage. */
   down = false;
 
   static async start(repos: Repo[]): Promise<FakeHub> {
     const hub = new FakeHub();
     for (const repo of repos) hub.#repos.set(repo.id, repo);
-    hub.#server = http.createServer((req, res) => {
-      hub.#handle(req, res).catch((error: unknown) => {
-        res.statusCode = 500;
-        res.end(String(error));
+    const listen = async (): Promise<string> => {
+      const server = http.createServer((req, res) => {
+        hub.#handle(req, res).catch((error: unknown) => {
+          res.statusCode = 500;
+          res.end(String(error));
+        });
       });
-    });
-    await new Promise<void>((resolve) => hub.#server.listen(0, '127.0.0.1', resolve));
-    hub.url = `http://127.0.0.1:${(hub.#server.address() as AddressInfo).port}`;
+      hub.#servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    hub.url = await listen();
+    hub.cdnUrl = await listen();
     return hub;
   }
 
   close(): Promise<void> {
-    this.#server.closeAllConnections();
-    return new Promise((resolve) => this.#server.close(() => resolve()));
+    return Promise.all(
+      this.#servers.map((server) => {
+        server.closeAllConnections();
+        return new Promise<void>((resolve) => server.close(() => resolve()));
+      }),
+    ).then(() => undefined);
   }
 
   /** Plants faults on `file` of `repoId`. */
@@ -252,8 +263,8 @@ export class FakeHub {
       // The pointer file's id, which a client must not take for the file's.
       res.setHeader('ETag', `W/"${gitSha1(Buffer.from(sha))}"`);
       const where = new URLSearchParams({ repo: repo.id, commit, file: file.path });
-      res.setHeader('Location', `${this.url}/cdn/${sha256(file.content)}?${where}`);
-      res.end(`Found. Redirecting to ${this.url}/cdn/...`);
+      res.setHeader('Location', `${this.cdnUrl}/cdn/${sha256(file.content)}?${where}`);
+      res.end(`Found. Redirecting to ${this.cdnUrl}/cdn/...`);
       return;
     }
     res.setHeader('ETag', `"${gitSha1(file.content)}"`);
