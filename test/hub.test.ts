@@ -31,6 +31,7 @@ const FLAKY = 'crossrank-test/flaky';
 const BUSY = 'crossrank-test/busy';
 const CORRUPT = 'crossrank-test/corrupt';
 const DOWN = 'crossrank-test/down';
+const NO_SHA = 'crossrank-test/no-sha';
 
 let hub: FakeHub;
 let restoreEnvironment: () => void;
@@ -40,7 +41,8 @@ const opened: Reranker[] = [];
 
 beforeAll(async () => {
   restoreEnvironment = isolateEnvironment();
-  hub = await FakeHub.start(testRepos([FLAKY, BUSY, CORRUPT, DOWN]));
+  hub = await FakeHub.start(testRepos([FLAKY, BUSY, CORRUPT, DOWN, { id: NO_SHA, omitSha: true }]));
+  hub.renamed.set('crossrank-test/old-name', TINY);
   hub.fault(FLAKY, 'onnx/model.onnx', { dropOnce: true });
   hub.fault(BUSY, 'config.json', { unavailable: 2 });
   hub.fault(CORRUPT, 'onnx/model.onnx', { wrongSha: true });
@@ -185,6 +187,19 @@ describe('loading by Hub id', () => {
       fs.rmSync(path.join(process.env.HF_HOME!, 'token'));
     }
     expect(hub.requests(/\/resolve\//).map((r) => r.authorization)).toContain(`Bearer ${GATED_TOKEN}`);
+  });
+
+  it("follows the Hub's relative redirects for a renamed repo, and caches it under the id asked for", async () => {
+    const reranker = await load('crossrank-test/old-name');
+    expect(await reranker.score(PAIRS)).toEqual(expectedScores);
+    expect(reranker.info).toMatchObject({ modelId: 'crossrank-test/old-name', commit: MAIN });
+    expect(fs.existsSync(path.join(repoDir('crossrank-test/old-name'), 'snapshots', MAIN, 'onnx', 'model.onnx'))).toBe(true);
+  });
+
+  it('takes the commit from X-Repo-Commit when the model info does not say', async () => {
+    const reranker = await load(NO_SHA);
+    expect(reranker.info.commit).toBe(MAIN);
+    expect(fs.readFileSync(path.join(repoDir(NO_SHA), 'refs', 'main'), 'utf8')).toBe(MAIN);
   });
 
   it('reads HF_ENDPOINT and HF_HUB_CACHE', async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { fixture } from './fixtures';
-import { commitSha, FakeHub, filesOf, type RepoFile } from './hub-server';
+import { commitSha, filesOf, type Repo, type RepoFile } from './hub-server';
 
 /** The repos the hub tests download, made of the suite's generated model folders. */
 export const TINY = 'crossrank-test/tiny';
@@ -19,7 +19,8 @@ const readme: RepoFile = { path: 'README.md', content: Buffer.from('# a tiny cro
 /** The CPU-specific int8 names optimum writes, all the same graph here. */
 export const CPU_INT8_FILES = ['model_qint8_avx512_vnni.onnx', 'model_qint8_avx512.onnx', 'model_quint8_avx2.onnx', 'model_qint8_arm64.onnx'];
 
-export function testRepos(extra: string[] = []): Parameters<typeof FakeHub.start>[0] {
+/** The standard repos, plus `extra` ones holding the tiny model (an id, or a repo's settings). */
+export function testRepos(extra: Array<string | (Partial<Repo> & { id: string })> = []): Repo[] {
   const tiny = [...filesOf(fixture('tiny')), readme];
   const quantized = fs.readFileSync(path.join(fixture('tiny'), 'onnx', 'model_quantized.onnx'));
   const variants: RepoFile[] = [
@@ -36,7 +37,7 @@ export function testRepos(extra: string[] = []): Parameters<typeof FakeHub.start
     { id: GATED, commits: { [MAIN]: tiny }, refs: { main: MAIN }, gatedToken: GATED_TOKEN },
     { id: VARIANTS, commits: { [MAIN]: variants }, refs: { main: MAIN } },
     // Repos of their own for tests that plant faults, so that no fault leaks into another test.
-    ...extra.map((id) => ({ id, commits: { [MAIN]: tiny }, refs: { main: MAIN } })),
+    ...extra.map((repo) => ({ commits: { [MAIN]: tiny }, refs: { main: MAIN }, ...(typeof repo === 'string' ? { id: repo } : repo) })),
   ];
 }
 

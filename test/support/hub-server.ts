@@ -26,6 +26,8 @@ export interface Repo {
   refs: Record<string, string>;
   /** Files are refused (401 GatedRepo) unless this token is sent. */
   gatedToken?: string;
+  /** Its model info leaves out `sha`: the commit is known from X-Repo-Commit alone. */
+  omitSha?: boolean;
 }
 
 export interface Faults {
@@ -74,6 +76,8 @@ export class FakeHub {
   readonly log: LoggedRequest[] = [];
   readonly faults = new Map<string, Faults>();
   readonly #repos = new Map<string, Repo>();
+  /** Old id → new id: a renamed repo, which the Hub answers with a relative 307 to the new name. */
+  readonly renamed = new Map<string, string>();
   readonly #dropped = new Set<string>();
   readonly #unavailableSent = new Map<string, number>();
   #servers: http.Server[] = [];
@@ -150,6 +154,16 @@ export class FakeHub {
       res.setHeader('Retry-After', '0');
       return fail(res, 503, undefined, 'Service Unavailable');
     }
+    for (const [from, to] of this.renamed) {
+      for (const prefix of [`/${from}/`, `/api/models/${from}/`]) {
+        if (url.pathname.startsWith(prefix)) {
+          res.statusCode = 307;
+          res.setHeader('Location', prefix.replace(from, to) + url.pathname.slice(prefix.length) + url.search);
+          res.end();
+          return;
+        }
+      }
+    }
     const segments = url.pathname.split('/').slice(1).map(decodeURIComponent);
     if (segments[0] === 'cdn') return this.#cdn(req, res, segments);
     if (segments[0] === 'api' && segments[1] === 'models') {
@@ -204,7 +218,7 @@ export class FakeHub {
     return {
       _id: commitSha(repo.id).slice(0, 24),
       id: repo.id,
-      sha: commit,
+      ...(repo.omitSha ? {} : { sha: commit }),
       private: false,
       gated: repo.gatedToken === undefined ? false : 'manual',
       downloads: 0,
