@@ -74,7 +74,7 @@ function findModelFile(dir: string, choice: GraphChoice): string {
   }
   const graph = graphInFolder(dir, choice);
   if (graph === undefined) {
-    throw new CrossrankError('MODEL_NOT_FOUND', `${noGraphMessage(dir, choice, listModelFiles(dir))}; or export one with optimum`);
+    throw new CrossrankError('MODEL_NOT_FOUND', noGraphMessage(dir, choice, listModelFiles(dir)));
   }
   return path.join(dir, graph);
 }

@@ -13,8 +13,9 @@ export type Dtype = (typeof DTYPES)[number];
 
 /**
  * CPU-specific int8 graphs that optimum's `quantize` writes (cross-encoder/* repos ship them), best
- * first, each with what the CPU must support: an int8 graph quantized for AVX-512 VNNI loses accuracy
- * on a CPU without it, so only the ones this CPU can run are candidates.
+ * first, each with what the CPU must support: each is quantized for its target's int8 instructions
+ * (the VNNI one without optimum's reduced range, which can saturate on CPUs without VNNI), so only
+ * the ones this CPU runs as intended are candidates.
  */
 const CPU_INT8: ReadonlyArray<{ file: string; runsOn: (cpu: CpuFeatures) => boolean }> = [
   { file: 'model_qint8_avx512_vnni.onnx', runsOn: (cpu) => cpu.flags.has('avx512_vnni') },
@@ -113,6 +114,8 @@ export function noGraphMessage(where: string, choice: GraphChoice, files: readon
   const wanted = choice.modelFile !== undefined ? `modelFile '${choice.modelFile}'` : `ONNX graph for dtype '${choice.dtype}'`;
   const looked = candidatesFor(choice).join(', ');
   const onnx = onnxFilesAmong(files);
-  const has = onnx.length ? `it has ${onnx.join(', ')}: pass one as modelFile, or another dtype` : 'it has no .onnx file at all';
+  const has = onnx.length
+    ? `it has ${onnx.join(', ')}: pass one as modelFile, or another dtype`
+    : 'it has no .onnx file at all (`optimum-cli export onnx` makes one)';
   return `${where} has no ${wanted} (looked for ${looked}); ${has}`;
 }
