@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -32,6 +33,7 @@ const BUSY = 'crossrank-test/busy';
 const CORRUPT = 'crossrank-test/corrupt';
 const DOWN = 'crossrank-test/down';
 const NO_SHA = 'crossrank-test/no-sha';
+const STALLED = 'crossrank-test/stalled';
 
 let hub: FakeHub;
 let restoreEnvironment: () => void;
@@ -41,12 +43,13 @@ const opened: Reranker[] = [];
 
 beforeAll(async () => {
   restoreEnvironment = isolateEnvironment();
-  hub = await FakeHub.start(testRepos([FLAKY, BUSY, CORRUPT, DOWN, { id: NO_SHA, omitSha: true }]));
+  hub = await FakeHub.start(testRepos([FLAKY, BUSY, CORRUPT, DOWN, STALLED, { id: NO_SHA, omitSha: true }]));
   hub.renamed.set('crossrank-test/old-name', TINY);
   hub.fault(FLAKY, 'onnx/model.onnx', { dropOnce: true });
   hub.fault(BUSY, 'config.json', { unavailable: 2 });
   hub.fault(CORRUPT, 'onnx/model.onnx', { wrongSha: true });
   hub.fault(DOWN, 'config.json', { unavailable: 1000 });
+  hub.fault(STALLED, 'onnx/model.onnx', { stallOnce: true });
   const direct = await Reranker.load(fixture('tiny'));
   expectedScores = await direct.score(PAIRS);
   await direct.close();
@@ -324,6 +327,32 @@ describe('downloads that go wrong', () => {
     expect(await reranker.score(PAIRS)).toEqual(expectedScores);
     expect(hub.transfers(/model\.onnx/).map((r) => r.range)).toEqual(['bytes=1000-']);
     expect(fs.existsSync(`${blob}.incomplete`)).toBe(false);
+  });
+
+  it('gives up on a silent connection after HF_HUB_DOWNLOAD_TIMEOUT, and resumes', async () => {
+    process.env.HF_HUB_DOWNLOAD_TIMEOUT = '0.3';
+    const started = Date.now();
+    try {
+      const reranker = await load(STALLED);
+      expect(await reranker.score(PAIRS)).toEqual(expectedScores);
+    } finally {
+      delete process.env.HF_HUB_DOWNLOAD_TIMEOUT;
+    }
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const [first, second] = hub.transfers(/model\.onnx/);
+    expect(first.range).toBeUndefined();
+    expect(second.range).toMatch(/^bytes=[1-9]\d*-$/);
+  });
+
+  it('takes over the lock of a process that died holding it', async () => {
+    const lock = path.join(cacheDir, '.locks', 'models--crossrank-test--tiny', 'crossrank.lock');
+    fs.mkdirSync(path.dirname(lock), { recursive: true });
+    // A pid far above any pid_max: no such process.
+    fs.writeFileSync(lock, JSON.stringify({ pid: 2 ** 30, host: os.hostname(), token: 'crashed' }));
+    const started = Date.now();
+    await load(TINY);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(fs.existsSync(lock)).toBe(false);
   });
 
   it('retries a 503, then succeeds', async () => {

@@ -37,6 +37,8 @@ export interface Faults {
   unavailable?: number;
   /** The Hub announces a sha256 that is not the file's. */
   wrongSha?: boolean;
+  /** The first CDN transfer of the file stops half way and stays silent until the client hangs up. */
+  stallOnce?: boolean;
   /** Every CDN transfer of the file pauses half way until this returns true (10 s at most). */
   holdUntil?: () => boolean;
 }
@@ -79,6 +81,7 @@ export class FakeHub {
   /** Old id → new id: a renamed repo, which the Hub answers with a relative 307 to the new name. */
   readonly renamed = new Map<string, string>();
   readonly #dropped = new Set<string>();
+  readonly #stalled = new Set<string>();
   readonly #unavailableSent = new Map<string, number>();
   #servers: http.Server[] = [];
   url = '';
@@ -295,7 +298,9 @@ export class FakeHub {
     res.setHeader('ETag', `"${sha256(file.content)}"`);
     const dropHalfWay = faults.dropOnce === true && !this.#dropped.has(key);
     if (dropHalfWay) this.#dropped.add(key);
-    await send(req, res, file.content, { dropHalfWay, holdUntil: faults.holdUntil });
+    const stall = faults.stallOnce === true && !this.#stalled.has(key);
+    if (stall) this.#stalled.add(key);
+    await send(req, res, file.content, { dropHalfWay, holdUntil: stall ? () => res.destroyed : faults.holdUntil });
   }
 }
 
