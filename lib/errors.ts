@@ -1,22 +1,6 @@
-/**
- * Every error crossrank raises on purpose is a `CrossrankError`; `code` says what kind it is, and the
- * message names the argument or file and what was wrong.
- */
-export type CrossrankErrorCode =
-  | 'INVALID_ARGUMENT'
-  | 'MODEL_NOT_FOUND'
-  | 'INVALID_MODEL'
-  | 'INVALID_CONFIG'
-  | 'INVALID_TOKENIZER'
-  | 'ORT_UNAVAILABLE'
-  | 'CUDA_UNAVAILABLE'
-  | 'TRUNCATION_ERROR'
-  | 'INFERENCE_FAILED'
-  | 'CLOSED'
-  | 'QUEUE_FULL';
-
-const KNOWN_CODES: ReadonlySet<string> = new Set<CrossrankErrorCode>([
+const CODES = [
   'INVALID_ARGUMENT',
+  /** A model folder, Hub repo, revision or file that does not exist (or is not in the cache when offline). */
   'MODEL_NOT_FOUND',
   'INVALID_MODEL',
   'INVALID_CONFIG',
@@ -27,7 +11,21 @@ const KNOWN_CODES: ReadonlySet<string> = new Set<CrossrankErrorCode>([
   'INFERENCE_FAILED',
   'CLOSED',
   'QUEUE_FULL',
-]);
+  /** The Hub refused access: a gated or private repo, or a bad token. Set HF_TOKEN or pass `token`. */
+  'UNAUTHORIZED',
+  /** The Hub could not be reached, or kept failing, after retries. Try again, or load offline from the cache. */
+  'NETWORK_ERROR',
+  /** A downloaded file does not match the checksum the Hub gave; it was deleted. Try again. */
+  'CORRUPT_DOWNLOAD',
+] as const;
+
+/**
+ * Every error crossrank raises on purpose is a `CrossrankError`; `code` says what kind it is, and the
+ * message names the argument or file and what was wrong.
+ */
+export type CrossrankErrorCode = (typeof CODES)[number];
+
+const KNOWN_CODES: ReadonlySet<string> = new Set<string>(CODES);
 
 export class CrossrankError extends Error {
   readonly code: CrossrankErrorCode;

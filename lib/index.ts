@@ -1,4 +1,5 @@
 export { CrossrankError, type CrossrankErrorCode } from './errors';
+export type { DownloadOptions, DownloadProgress, Dtype } from './hub';
 export type { Activation } from './model-folder';
 export { ORT_LIBRARY_ENV } from './ort';
 export {

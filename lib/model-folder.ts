@@ -2,6 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import { CrossrankError } from './errors';
+import {
+  type CheckedDownloadOptions,
+  downloadModel,
+  type GraphChoice,
+  graphInFolder,
+  type HubSnapshot,
+  isHubId,
+  listModelFiles,
+  noGraphMessage,
+} from './hub';
 
 export type Activation = 'sigmoid' | 'softmax' | 'none';
 
@@ -55,39 +65,43 @@ function activationFromConfig(name: string, file: string): Activation {
   );
 }
 
-function findModelFile(dir: string, modelFile: string | undefined): string {
-  if (modelFile !== undefined) {
-    const candidates = path.isAbsolute(modelFile)
-      ? [modelFile]
-      : [path.join(dir, modelFile), path.join(dir, 'onnx', modelFile)];
-    const found = candidates.find((file) => fs.existsSync(file) && fs.statSync(file).isFile());
-    if (!found) {
-      throw new CrossrankError('MODEL_NOT_FOUND', `modelFile '${modelFile}' not found (looked for ${candidates.join(', ')})`);
+function findModelFile(dir: string, choice: GraphChoice): string {
+  if (choice.modelFile !== undefined && path.isAbsolute(choice.modelFile)) {
+    if (!fs.statSync(choice.modelFile, { throwIfNoEntry: false })?.isFile()) {
+      throw new CrossrankError('MODEL_NOT_FOUND', `modelFile '${choice.modelFile}' not found`);
     }
-    return found;
+    return choice.modelFile;
   }
-  const candidates = [path.join(dir, 'onnx', 'model.onnx'), path.join(dir, 'model.onnx')];
-  const found = candidates.find((file) => fs.existsSync(file));
-  if (!found) {
-    throw new CrossrankError(
-      'MODEL_NOT_FOUND',
-      `${dir} holds no ONNX model (looked for onnx/model.onnx and model.onnx); ` +
-        `export one with optimum or pass the modelFile option`,
-    );
+  const graph = graphInFolder(dir, choice);
+  if (graph === undefined) {
+    throw new CrossrankError('MODEL_NOT_FOUND', noGraphMessage(dir, choice, listModelFiles(dir)));
   }
-  return found;
+  return path.join(dir, graph);
 }
 
-export function readModelFolder(modelDir: string, modelFile: string | undefined): ModelFolder {
+/** Where a model's folder is: `idOrPath` itself if it exists, else the cached snapshot of that Hub id. */
+export async function locateModel(
+  idOrPath: string,
+  options: CheckedDownloadOptions,
+): Promise<{ dir: string; choice: GraphChoice; hub: HubSnapshot | undefined }> {
+  if (fs.existsSync(idOrPath) || !isHubId(idOrPath)) return { dir: idOrPath, choice: options.choice, hub: undefined };
+  const hub = await downloadModel(idOrPath, options);
+  return { dir: hub.dir, choice: { modelFile: hub.graph }, hub };
+}
+
+export function readModelFolder(modelDir: string, choice: GraphChoice): ModelFolder {
   const dir = path.resolve(modelDir);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
-    throw new CrossrankError('MODEL_NOT_FOUND', `model folder not found: ${dir}`);
+    throw new CrossrankError(
+      'MODEL_NOT_FOUND',
+      `model folder not found: ${dir} (nor is '${modelDir}' a Hub model id, which reads org/name)`,
+    );
   }
   const tokenizerPath = path.join(dir, 'tokenizer.json');
   if (!fs.existsSync(tokenizerPath)) {
     throw new CrossrankError('MODEL_NOT_FOUND', `${dir} has no tokenizer.json (a Hugging Face "fast" tokenizer file)`);
   }
-  const modelPath = findModelFile(dir, modelFile);
+  const modelPath = findModelFile(dir, choice);
   const configPath = path.join(dir, 'config.json');
   const config = readJson(configPath, 'INVALID_CONFIG') ?? {};
   const tokenizerConfig = readJson(path.join(dir, 'tokenizer_config.json'), 'INVALID_TOKENIZER') ?? {};

@@ -3,7 +3,8 @@ import { onAbort } from './abort';
 import { native } from './binding';
 import { type DocumentTextOptions, documentTextOptions, documentTexts, type RerankDocument } from './documents';
 import { CrossrankError, fromNative, invalidArgument } from './errors';
-import { type Activation, readModelFolder } from './model-folder';
+import { checkDownloadOptions, downloadModel, type DownloadOptions, isHubId } from './hub';
+import { type Activation, locateModel, readModelFolder } from './model-folder';
 import { resolveOrtLibrary } from './ort';
 import { TRUNCATIONS, type Truncation } from './tokenizer';
 import {
@@ -19,7 +20,8 @@ import {
 
 export type Device = 'cpu' | 'cuda';
 
-export interface LoadOptions {
+/** Also takes DownloadOptions: `revision`, `cacheDir`, `token`, `dtype`, `onProgress`, ... */
+export interface LoadOptions extends DownloadOptions {
   /** Where inference runs. Default 'cpu'. 'cuda' needs a GPU build of ONNX Runtime (see ortLibraryPath). */
   device?: Device;
   /** CUDA device ordinal. Default 0. */
@@ -43,8 +45,6 @@ export interface LoadOptions {
   concurrency?: number;
   /** Pairs accepted but not yet scored, over all calls; beyond it calls reject with 'QUEUE_FULL'. Default 100000. */
   maxQueuedPairs?: number;
-  /** An ONNX file other than onnx/model.onnx, e.g. 'onnx/model_quantized.onnx'; relative to the model folder. */
-  modelFile?: string;
   /** libonnxruntime.so.1 to load. Default: $CROSSRANK_ORT_LIBRARY, else the one inside onnxruntime-node. */
   ortLibraryPath?: string;
   /**
@@ -124,6 +124,12 @@ export interface DetailedScores {
 
 export interface RerankerInfo {
   modelPath: string;
+  /** The Hub id loaded, e.g. 'cross-encoder/ms-marco-MiniLM-L6-v2'; null for a folder loaded by path. */
+  modelId: string | null;
+  /** The revision asked for ('main' unless told); null for a folder loaded by path. */
+  revision: string | null;
+  /** The commit that revision resolved to; null for a folder loaded by path. */
+  commit: string | null;
   numLabels: number;
   maxLength: number;
   truncation: Truncation;
@@ -190,12 +196,17 @@ export class Reranker {
     this.info = Object.freeze(info);
   }
 
-  /** Loads `modelDir` (config.json, tokenizer.json, onnx/model.onnx or model.onnx). */
-  static async load(modelDir: string, options?: LoadOptions): Promise<Reranker> {
-    if (typeof modelDir !== 'string' || modelDir === '') {
-      throw invalidArgument(`modelDir must be a non-empty string, got ${describe(modelDir)}`);
+  /**
+   * Loads a model folder (config.json, tokenizer.json, an ONNX graph) by path, or, when no such path
+   * exists, the Hub model `org/name`: downloaded into the Hugging Face cache on first use (see
+   * DownloadOptions), from the cache afterwards.
+   */
+  static async load(idOrPath: string, options?: LoadOptions): Promise<Reranker> {
+    if (typeof idOrPath !== 'string' || idOrPath === '') {
+      throw invalidArgument(`idOrPath must be a non-empty string (a model folder or a Hub id), got ${describe(idOrPath)}`);
     }
     const opts = optionsObject<LoadOptions>(options, 'options');
+    const download = checkDownloadOptions(opts);
     const device = enumOption(opts.device, 'options.device', ['cpu', 'cuda'] as const) ?? 'cpu';
     const deviceId = integerOption(opts.deviceId, 'options.deviceId', 0) ?? 0;
     const threads = integerOption(opts.threads, 'options.threads', 0, 1024) ?? 0;
@@ -206,11 +217,11 @@ export class Reranker {
     const maxBatchSize = integerOption(opts.maxBatchSize, 'options.maxBatchSize', 1) ?? DEVICE_DEFAULTS[device].maxBatchSize;
     const concurrency = integerOption(opts.concurrency, 'options.concurrency', 1, 256) ?? 1;
     const maxQueuedPairs = integerOption(opts.maxQueuedPairs, 'options.maxQueuedPairs', 1) ?? 100_000;
-    const modelFile = stringOption(opts.modelFile, 'options.modelFile');
     const ortLibraryPath = resolveOrtLibrary(stringOption(opts.ortLibraryPath, 'options.ortLibraryPath'));
     const logLevel = enumOption(opts.logLevel, 'options.logLevel', LOG_LEVELS) ?? defaultLogLevel();
 
-    const folder = readModelFolder(modelDir, modelFile);
+    const source = await locateModel(idOrPath, download);
+    const folder = readModelFolder(source.dir, source.choice);
     if (requestedMaxLength !== undefined && requestedMaxLength > folder.maxLength) {
       throw invalidArgument(
         `options.maxLength is ${requestedMaxLength}, beyond the model's limit of ${folder.maxLength} tokens`,
@@ -244,6 +255,9 @@ export class Reranker {
     const nativeInfo = handle.info();
     return new Reranker(handle, {
       modelPath: folder.modelPath,
+      modelId: source.hub?.modelId ?? null,
+      revision: source.hub?.revision ?? null,
+      commit: source.hub?.commit ?? null,
       numLabels: nativeInfo.numLabels,
       maxLength,
       truncation,
@@ -263,6 +277,17 @@ export class Reranker {
       maxQueryLength: Math.floor(maxLength / 2),
       ...LONG_DOCUMENT_DEFAULTS,
     });
+  }
+
+  /**
+   * Puts the Hub model `id` (`org/name`) in the cache, as load() would, without loading it; resolves
+   * to its snapshot folder, which load() also takes as a path. For deployments that fetch at build time.
+   */
+  static async download(id: string, options?: DownloadOptions): Promise<string> {
+    if (typeof id !== 'string' || !isHubId(id)) {
+      throw invalidArgument(`id must be a Hub model id of the form org/name, got ${describe(id)}`);
+    }
+    return (await downloadModel(id, checkDownloadOptions(optionsObject<DownloadOptions>(options, 'options')))).dir;
   }
 
   /**

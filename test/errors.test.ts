@@ -90,7 +90,7 @@ describe('loading bad models fails clearly', () => {
     rejectsWith(
       Reranker.load(broken((dir) => fs.rmSync(path.join(dir, 'onnx'), { recursive: true }))),
       'MODEL_NOT_FOUND',
-      /onnx\/model.onnx and model.onnx/,
+      /no ONNX graph for dtype .fp32. \(looked for onnx\/model.onnx, model.onnx\); it has no .onnx file at all/,
     ));
 
   it('a modelFile that does not exist', () =>
@@ -180,7 +180,7 @@ describe('loading bad models fails clearly', () => {
     await rejectsWith(Reranker.load(fixture('tiny'), { maxBatchTokens: 0 }), 'INVALID_ARGUMENT', /options.maxBatchTokens/);
     await rejectsWith(Reranker.load(fixture('tiny'), { logLevel: 'loud' as never }), 'INVALID_ARGUMENT', /options.logLevel must be one of 'off', 'fatal', 'error'/);
     await rejectsWith(Reranker.load(fixture('tiny'), 'cpu' as never), 'INVALID_ARGUMENT', /options must be an object/);
-    await rejectsWith(Reranker.load(42 as never), 'INVALID_ARGUMENT', /modelDir must be a non-empty string/);
+    await rejectsWith(Reranker.load(42 as never), 'INVALID_ARGUMENT', /idOrPath must be a non-empty string/);
     await rejectsWith(Reranker.load(fixture('tiny'), { ortLibraryPath: '/nope/libonnxruntime.so.1' }), 'ORT_UNAVAILABLE', /does not exist/);
   });
 

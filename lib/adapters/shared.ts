@@ -45,6 +45,13 @@ const LOAD_OPTION_KEYS = Object.keys({
   modelFile: true,
   ortLibraryPath: true,
   logLevel: true,
+  revision: true,
+  cacheDir: true,
+  token: true,
+  endpoint: true,
+  localFilesOnly: true,
+  dtype: true,
+  onProgress: true,
 } satisfies Record<keyof LoadOptions, true>);
 
 const RERANK_OPTION_KEYS = Object.keys({
