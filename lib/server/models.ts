@@ -51,6 +51,9 @@ function checkTruncationDirection(direction: TruncationDirection): void {
   }
 }
 
+/** The native tokenizer's largest maxLength: counting with it is counting without truncation. */
+const UNLIMITED_TOKENS = 1 << 30;
+
 export class ServedModel {
   readonly id: string;
   readonly name: string;
@@ -116,7 +119,7 @@ export class ServedModel {
     this.#tokenizer ??= Tokenizer.fromFile(tokenizerPath);
     job.documents.forEach((doc, i) => {
       if (typeof doc !== 'string') return;
-      const tokens = this.#tokenizer!.encode(job.query, doc, { maxLength: Number.MAX_SAFE_INTEGER }).ids.length;
+      const tokens = this.#tokenizer!.encode(job.query, doc, { maxLength: UNLIMITED_TOKENS }).ids.length;
       if (tokens > maxLength) {
         throw new ApiError(
           'validation',
