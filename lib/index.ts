@@ -6,6 +6,7 @@ export {
   Reranker,
   type CallOptions,
   type CallTimings,
+  type DetailedRerank,
   type DetailedScores,
   type RerankerStats,
   type Device,

@@ -22,6 +22,8 @@ export interface ModelFolder {
   tokenizerPath: string;
   /** From config.json (`id2label` or `num_labels`); undefined if it says neither. */
   numLabels: number | undefined;
+  /** config.json's `id2label` names in id order; undefined if it has none. */
+  labels: string[] | undefined;
   /** config.json's `vocab_size`: every token id must be below it. */
   vocabSize: number | undefined;
   /** min(tokenizer_config.json `model_max_length`, usable position embeddings). */
@@ -129,11 +131,19 @@ export function readModelFolder(modelDir: string, choice: GraphChoice): ModelFol
         ? config.sbert_ce_default_activation_function
         : undefined;
 
+  const labels =
+    id2label && typeof id2label === 'object' && Object.keys(id2label).length > 0
+      ? Object.entries(id2label as Json)
+          .sort(([a], [b]) => Number(a) - Number(b))
+          .map(([, name]) => String(name))
+      : undefined;
+
   return {
     dir,
     modelPath,
     tokenizerPath,
     numLabels,
+    labels,
     vocabSize: positiveInteger(config.vocab_size),
     maxLength,
     activation: configured !== undefined ? activationFromConfig(configured, configPath) : undefined,

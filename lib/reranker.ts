@@ -122,6 +122,13 @@ export interface DetailedScores {
   timings: CallTimings;
 }
 
+/** What rerankDetailed() resolves to. */
+export interface DetailedRerank<D = RerankDocument> {
+  results: RerankResult<D>[];
+  /** The whole call's, every document (and window) included, not only the topK returned. */
+  timings: CallTimings;
+}
+
 export interface RerankerInfo {
   modelPath: string;
   /** The Hub id loaded, e.g. 'cross-encoder/ms-marco-MiniLM-L6-v2'; null for a folder loaded by path. */
@@ -130,10 +137,20 @@ export interface RerankerInfo {
   revision: string | null;
   /** The commit that revision resolved to; null for a folder loaded by path. */
   commit: string | null;
+  /** The tokenizer.json the model reads (e.g. to count tokens with `Tokenizer.fromFile`). */
+  tokenizerPath: string;
   numLabels: number;
+  /** Label names in output order: config.json's `id2label`, else `LABEL_0`, `LABEL_1`, … */
+  labels: string[];
   maxLength: number;
   truncation: Truncation;
+  /** The score transform applied by this Reranker (the `activation` option, else modelActivation). */
   activation: Activation;
+  /**
+   * What the model itself asks for: config.json's activation, else sigmoid for one label and none
+   * for several. Differs from `activation` when the option overrode it, e.g. to read raw logits.
+   */
+  modelActivation: Activation;
   inputNames: string[];
   outputName: string;
   ortVersion: string;
@@ -253,15 +270,21 @@ export class Reranker {
       throw fromNative(error);
     }
     const nativeInfo = handle.info();
+    const numLabels = nativeInfo.numLabels;
     return new Reranker(handle, {
       modelPath: folder.modelPath,
       modelId: source.hub?.modelId ?? null,
       revision: source.hub?.revision ?? null,
       commit: source.hub?.commit ?? null,
-      numLabels: nativeInfo.numLabels,
+      tokenizerPath: folder.tokenizerPath,
+      numLabels,
+      labels:
+        folder.labels?.length === numLabels ? folder.labels : Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`),
       maxLength,
       truncation,
       activation: nativeInfo.activation,
+      // The native side's rule when no activation is given (sentence-transformers' default).
+      modelActivation: folder.activation ?? (numLabels === 1 ? 'sigmoid' : 'none'),
       inputNames: nativeInfo.inputNames,
       outputName: nativeInfo.outputName,
       ortVersion: nativeInfo.ortVersion,
@@ -366,6 +389,24 @@ export class Reranker {
     documents: readonly D[],
     options?: RerankOptions<D>,
   ): Promise<RerankResult<D>[]> {
+    return (await this.#rerank(query, documents, options, false)).results;
+  }
+
+  /** Like rerank(), with where the call's time went (as scoreDetailed() reports it). */
+  async rerankDetailed<D extends RerankDocument>(
+    query: string,
+    documents: readonly D[],
+    options?: RerankOptions<D>,
+  ): Promise<DetailedRerank<D>> {
+    return this.#rerank(query, documents, options, true);
+  }
+
+  async #rerank<D extends RerankDocument>(
+    query: string,
+    documents: readonly D[],
+    options: RerankOptions<D> | undefined,
+    withTimings: boolean,
+  ): Promise<DetailedRerank<D>> {
     this.#open();
     if (typeof query !== 'string') throw invalidArgument(`query must be a string, got ${describe(query)}`);
     if (!Array.isArray(documents)) throw invalidArgument(`documents must be an array, got ${describe(documents)}`);
@@ -382,10 +423,10 @@ export class Reranker {
     if (this.info.numLabels !== 1) {
       throw invalidArgument(`rerank() needs a model with one output label; this one has ${this.info.numLabels}. Use score()`);
     }
-    const { scores, chunks } = await this.#score(
+    const { scores, chunks, timings } = await this.#score(
       texts.map((text) => [query, text] as const),
       { signal: opts.signal },
-      false,
+      withTimings,
       { maxQueryLength, chunk, chunkOverlap, maxChunksPerDoc },
     );
     const results: RerankResult<D>[] = Array.from(scores, (score, index) => {
@@ -399,7 +440,7 @@ export class Reranker {
     });
     // Array.prototype.sort is stable: equal scores keep input order.
     results.sort((a, b) => b.score - a.score);
-    return topK !== undefined ? results.slice(0, topK) : results;
+    return { results: topK !== undefined ? results.slice(0, topK) : results, timings };
   }
 
   /** Frees the model. Pending and later calls reject with code 'CLOSED'. Safe to call more than once. */

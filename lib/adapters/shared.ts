@@ -12,7 +12,7 @@ import { describe, integerOption, optionsObject } from '../validate';
  * is safe to load from anywhere.
  */
 
-/** A model folder (or, once loading by Hub id lands, a Hub id), or a Reranker the caller owns. */
+/** A model folder or a Hub id (`org/name`), or a Reranker the caller owns. */
 export type ModelSource = string | Reranker;
 
 /** The options of `Reranker.rerank()` an adapter passes through unchanged. */
