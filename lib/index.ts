@@ -14,4 +14,12 @@ export {
   type RerankResult,
   type RerankerInfo,
 } from './reranker';
-export { Tokenizer, type EncodeOptions, type Encoding, type Truncation } from './tokenizer';
+export {
+  Tokenizer,
+  type EncodeInput,
+  type EncodeOptions,
+  type Encoding,
+  type PaddingOptions,
+  type Truncation,
+  type TruncationDirection,
+} from './tokenizer';

@@ -51,10 +51,12 @@ describe.skipIf(!HAVE_SHARED)(`tokenizer parity with HF tokenizers (needs ${SHAR
     const bert = Tokenizer.fromFile(BERT) as any;
     expect(bert.fileTruncation).toBeNull();
     expect(bert.filePadding).toBeNull();
-    // encode() without maxLength applies the file's truncation (256), as HF does; never pads.
+    // encode() without options applies the file's truncation (256) and padding (BatchLongest, so a
+    // single encoding only rounds up to a multiple of 8), as HF does.
     const long = 'word '.repeat(400);
     expect(tok.encode(long, long).ids.length).toBe(256);
-    expect(tok.encode('short').ids.length).toBe(3);
+    expect(tok.encode('short').ids.length).toBe(8);
+    expect(tok.encode('short', null, { padding: false }).ids.length).toBe(3);
   });
 });
 

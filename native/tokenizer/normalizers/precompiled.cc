@@ -68,6 +68,31 @@ class PrecompiledNormalizer : public Normalizer {
 
   void Normalize(std::string_view in, std::string* out) const override {
     out->reserve(out->size() + in.size());
+    Walk(in, [&](size_t begin, size_t end, std::string_view rep) {
+      if (rep.data()) {
+        out->append(rep.data(), rep.size());
+      } else {
+        out->append(in.data() + begin, end - begin);
+      }
+    });
+  }
+
+  // HF's `replace` helper: the replacement's chars take the replaced chars' alignments in order.
+  void NormalizeAligned(const AlignedText& in, AlignedText* out) const override {
+    Walk(in.text, [&](size_t begin, size_t end, std::string_view rep) {
+      if (rep.data()) {
+        out->AppendFrom(in, begin, end, rep);
+      } else {
+        out->AppendSlice(in, begin, end);
+      }
+    });
+  }
+
+ private:
+  // Calls emit(begin, end, replacement) for each unit of `in` in order: a whole grapheme or one
+  // char; replacement.data() is null for a unit kept as it is.
+  template <typename Emit>
+  void Walk(std::string_view in, Emit&& emit) const {
     size_t pos = 0;
     const size_t n = in.size();
     while (pos < n) {
@@ -75,16 +100,14 @@ class PrecompiledNormalizer : public Normalizer {
       const std::string_view g = in.substr(pos, end - pos);
       std::string_view rep;
       if (g.size() < 6 && Transform(g, &rep)) {
-        out->append(rep.data(), rep.size());
+        emit(pos, end, rep);
       } else {
         size_t i = 0;
         while (i < g.size()) {
           const size_t len = utf8::SeqLen(static_cast<unsigned char>(g[i]));
-          if (Transform(g.substr(i, len), &rep)) {
-            out->append(rep.data(), rep.size());
-          } else {
-            out->append(g.data() + i, len);
-          }
+          rep = std::string_view();
+          Transform(g.substr(i, len), &rep);
+          emit(pos + i, pos + i + len, rep);
           i += len;
         }
       }
@@ -92,7 +115,6 @@ class PrecompiledNormalizer : public Normalizer {
     }
   }
 
- private:
   // Darts-clone unit fields.
   static bool HasLeaf(uint32_t u) { return (u >> 8) & 1; }
   static uint32_t Value(uint32_t u) { return u & 0x7FFFFFFFu; }

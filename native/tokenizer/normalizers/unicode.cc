@@ -36,6 +36,29 @@ class UnicodeNormalizer : public Normalizer {
 
   void Normalize(std::string_view in, std::string* out) const override {
     out->reserve(out->size() + in.size());
+    Walk(
+        in, [&](size_t begin, size_t end) { out->append(in.data() + begin, end - begin); },
+        [&](size_t begin, size_t end) { ProcessChunk(in.substr(begin, end - begin), out); });
+  }
+
+  // Each chunk's output takes its input chars' alignments in order (HF's transform of the
+  // (char, change) stream that unicode-normalization-alignments yields).
+  void NormalizeAligned(const AlignedText& in, AlignedText* out) const override {
+    std::string produced;
+    Walk(
+        in.text, [&](size_t begin, size_t end) { out->AppendSlice(in, begin, end); },
+        [&](size_t begin, size_t end) {
+          produced.clear();
+          ProcessChunk(std::string_view(in.text).substr(begin, end - begin), &produced);
+          out->AppendFrom(in, begin, end, produced);
+        });
+  }
+
+ private:
+  // Calls verbatim_run(begin, end) for the runs that need no work and chunk(begin, end) for the
+  // chunks to normalize, in order.
+  template <typename Verbatim, typename Chunk>
+  void Walk(std::string_view in, Verbatim&& verbatim_run, Chunk&& chunk) const {
     const size_t n = in.size();
     size_t i = 0;
     size_t verbatim = 0;  // start of the bytes not yet copied that need no work
@@ -61,15 +84,14 @@ class UnicodeNormalizer : public Normalizer {
         i = j;  // one safe char: unchanged
         continue;
       }
-      out->append(in.data() + verbatim, i - verbatim);
-      ProcessChunk(in.substr(i, j - i), out);
+      verbatim_run(verbatim, i);
+      chunk(i, j);
       i = j;
       verbatim = j;
     }
-    out->append(in.data() + verbatim, n - verbatim);
+    verbatim_run(verbatim, n);
   }
 
- private:
   void ProcessChunk(std::string_view chunk, std::string* out) const {
     thread_local std::vector<Char> buf;
     buf.clear();
