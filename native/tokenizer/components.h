@@ -33,10 +33,15 @@ struct AlignedText {
   }
   // Every byte of a fresh piece stands for its own character: [offset + start, offset + end).
   void Assign(std::string_view original, uint32_t offset);
-  // Appends `produced`, made from the characters of in[begin, end), with HF's transform rule:
-  // produced char k replaces input char k, extra chars share the last replaced char's range, and
-  // surplus input chars are removed. With begin == end (pure insertion) the new chars share the
-  // range of the byte before `begin` (HF's "previous alignment"), or an empty range at the start.
+  // HF's transform_range over in[begin, end): each (char, change) of `dest` with change 0 replaces
+  // the next input char (and takes its range), change n < 0 also removes the n chars after it,
+  // change > 0 inserts a char with the range of the input byte before the current position (an
+  // empty range at the very start).
+  void AppendTransformed(const AlignedText& in, size_t begin, size_t end,
+                         const std::vector<std::pair<char32_t, int>>& dest);
+  // Appends `produced`, made from the characters of in[begin, end), as HF's simple replacements
+  // do: produced char k replaces input char k, the last one removes any surplus input chars,
+  // extra ones are inserted (begin == end: a pure insertion).
   void AppendFrom(const AlignedText& in, size_t begin, size_t end, std::string_view produced);
   // Appends in[begin, end) as it is.
   void AppendSlice(const AlignedText& in, size_t begin, size_t end);
@@ -165,7 +170,20 @@ class PostProcessor {
   // Builds the final encoding from the (already truncated) sequences.
   virtual void Process(const std::vector<int32_t>& a, const std::vector<int32_t>* b, bool add_special_tokens,
                        Encoding* out) const = 0;
+
+  // Offsets only: HF's trim_offsets steps (ByteLevel, RobertaProcessing; a Sequence may hold
+  // several), in order, each with its add_prefix_space. Run on each sequence before Process.
+  std::vector<bool> offset_trims;
+  // Offsets only: the token string HF gives each id this processor adds (the template's own
+  // names, which need not be the vocabulary's), first name first.
+  std::vector<std::pair<int32_t, std::string>> special_token_names;
 };
+
+// HF's byte_level::process_offsets: a token's leading/trailing spaces ('Ġ' or whitespace) move
+// out of its offsets, except the one space add_prefix_space added in front of a sequence.
+// `text` is the sequence the offsets point into.
+void TrimByteLevelOffsets(const std::vector<std::string>& tokens, bool add_prefix_space, std::string_view text,
+                          std::vector<Offsets>* offsets);
 
 // Where a component is being built: the source file and the JSON path, for error messages.
 class BuildContext {
@@ -193,8 +211,8 @@ class BuildContext {
     std::vector<int32_t> ids;                          // parallel to spans
   };
   VocabArena ReadVocabObject(const json::Value& vocab, const std::string& path) const;
-  // The id of a `[token, id]` field, as BertProcessing and RobertaProcessing write `cls` and `sep`.
-  int32_t RequireTokenIdPair(const json::Value& obj, const char* key, const std::string& path) const;
+  // The `[token, id]` field, as BertProcessing and RobertaProcessing write `cls` and `sep`.
+  std::pair<std::string, int32_t> RequireTokenIdPair(const json::Value& obj, const char* key, const std::string& path) const;
   // Fails unless `v` is an object.
   void RequireObject(const json::Value& v, const std::string& path) const;
   // The "type" tag of a component object (fails if absent or not a string).

@@ -320,12 +320,13 @@ void Tokenizer::EncodeSequence(std::string_view text, size_t cap, TruncationDire
     raw.push_back({0, text.size(), -1});
   }
 
-  auto push_added = [&](int32_t id, Offsets where) {
+  // HF names an added token found in the text by the text it matched (lstrip/rstrip spaces included).
+  auto push_added = [&](int32_t id, Offsets where, std::string_view matched) {
     if (left) s.splits.push_back({ids->size(), false});
     ids->push_back(id);
     if constexpr (kOffsets) {
       out->offsets.push_back(where);
-      out->tokens.push_back(id_to_token(id));
+      out->tokens.emplace_back(matched);
     }
   };
 
@@ -365,7 +366,8 @@ void Tokenizer::EncodeSequence(std::string_view text, size_t cap, TruncationDire
 
   for (const auto& seg : raw) {
     if (seg.id >= 0) {
-      push_added(seg.id, {static_cast<uint32_t>(seg.begin), static_cast<uint32_t>(seg.end)});
+      push_added(seg.id, {static_cast<uint32_t>(seg.begin), static_cast<uint32_t>(seg.end)},
+                 text.substr(seg.begin, seg.end - seg.begin));
       continue;
     }
     const std::string_view piece = text.substr(seg.begin, seg.end - seg.begin);
@@ -396,7 +398,7 @@ void Tokenizer::EncodeSequence(std::string_view text, size_t cap, TruncationDire
       if (ns.id >= 0) {
         Offsets where{0, 0};
         if constexpr (kOffsets) where = s.aligned.Original(ns.begin, ns.end);
-        push_added(ns.id, where);
+        push_added(ns.id, where, normalized.substr(ns.begin, ns.end - ns.begin));
         continue;
       }
       if (!run_piece(normalized, ns.begin, ns.end, seg.begin == 0 && ns.begin == 0)) {
@@ -489,6 +491,12 @@ void Tokenizer::EncodeInto(std::string_view first, const std::string_view* secon
     }
   }
 
+  if (offsets) {
+    for (const bool add_prefix_space : post_processor_->offset_trims) {
+      TrimByteLevelOffsets(a.tokens, add_prefix_space, first, &a.offsets);
+      if (pair) TrimByteLevelOffsets(b.tokens, add_prefix_space, b_text, &b.offsets);
+    }
+  }
   if (!offsets) {
     post_processor_->Process(a.ids, pair ? &b.ids : nullptr, options.add_special_tokens, out);
   } else {
@@ -506,7 +514,9 @@ void Tokenizer::EncodeInto(std::string_view first, const std::string_view* secon
       if (id >= 0) {
         out->offsets[i] = {0, 0};
         out->sequence_ids[i] = -1;
-        out->tokens[i] = id_to_token(id);
+        const auto& names = post_processor_->special_token_names;
+        auto named = std::find_if(names.begin(), names.end(), [&](const auto& n) { return n.first == id; });
+        out->tokens[i] = named != names.end() ? named->second : id_to_token(id);
         continue;
       }
       const size_t k = static_cast<size_t>(-1 - id);

@@ -84,7 +84,7 @@ struct Encoding {
   // 0: from `first`; 1: from `second`; -1: a special token added by the post-processor.
   std::vector<int8_t> sequence_ids;
   // HF's token strings ("##ing", "Ġthe", "▁hello", "<0x41>", "[CLS]"; Unigram's unknown pieces
-  // by their text).
+  // and added tokens found in the text by the text they matched, e.g. " <mask>" with lstrip).
   std::vector<std::string> tokens;
 };
 
