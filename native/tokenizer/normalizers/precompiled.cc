@@ -77,15 +77,35 @@ class PrecompiledNormalizer : public Normalizer {
     });
   }
 
-  // HF's `replace` helper: the replacement's chars take the replaced chars' alignments in order.
+  // HF builds one (char, change) list for the whole text with its `replace` helper, whose
+  // removals are added to the change of whatever char came last, even an inserted one or one of an
+  // earlier unit, and are lost at the very start (the following chars then shift by one).
   void NormalizeAligned(const AlignedText& in, AlignedText* out) const override {
+    std::vector<std::pair<char32_t, int>> dest;
     Walk(in.text, [&](size_t begin, size_t end, std::string_view rep) {
-      if (rep.data()) {
-        out->AppendFrom(in, begin, end, rep);
-      } else {
-        out->AppendSlice(in, begin, end);
+      int old_count = 0;
+      for (size_t i = begin; i < end;) {
+        size_t len;
+        const char32_t c = utf8::Decode(in.text, i, &len);
+        if (!rep.data()) dest.emplace_back(c, 0);
+        ++old_count;
+        i += len;
+      }
+      if (!rep.data()) return;
+      int new_count = 0;
+      for (size_t i = 0; i < rep.size(); ++new_count) {
+        size_t len;
+        dest.emplace_back(utf8::Decode(rep, i, &len), 0);
+        i += len;
+      }
+      const int diff = new_count - old_count;
+      if (diff > 0) {
+        for (int k = 0; k < diff; ++k) dest[dest.size() - 1 - k].second = 1;
+      } else if (diff < 0 && !dest.empty()) {
+        dest.back().second += diff;
       }
     });
+    out->AppendTransformed(in, 0, in.text.size(), dest);
   }
 
  private:
