@@ -172,13 +172,14 @@ export async function oracleOutcomes(file: string, cfg: ParityConfig, pairs: Cor
       } else {
         // HF's node encodeBatch takes no pairs: encode_batch is encode per input, then padding to
         // the batch's longest, which is Fixed padding to that length (padding.rs rounds it up).
-        const strategy = cfg.padding ? cfg.padding.strategy : cfg.padding === false ? null : JSON.parse(require('node:fs').readFileSync(file, 'utf8')).padding ? 'batch_longest' : null;
+        const filePadding = JSON.parse(require('node:fs').readFileSync(file, 'utf8')).padding;
+        const longest = cfg.padding ? cfg.padding.strategy === 'batch_longest' : cfg.padding !== false && filePadding?.strategy === 'BatchLongest';
         let padTo: number | undefined;
-        if (strategy === 'batch_longest') {
+        if (longest) {
           const bare = loadOracle(file, { ...cfg, padding: false }, opts);
           const lengths = await Promise.all(chunk.map(async (p) => (await bare.encode(p.query, p.document, encodeOptions)).getIds().length));
           padTo = Math.max(...lengths);
-          const multiple = cfg.padding ? cfg.padding.padToMultipleOf : JSON.parse(require('node:fs').readFileSync(file, 'utf8')).padding.pad_to_multiple_of ?? 0;
+          const multiple = cfg.padding ? cfg.padding.padToMultipleOf : filePadding.pad_to_multiple_of ?? 0;
           if (multiple > 0 && padTo % multiple) padTo += multiple - (padTo % multiple);
         }
         const padded = padTo === undefined ? hf : loadOracle(file, cfg, opts, padTo);
