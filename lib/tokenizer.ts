@@ -274,14 +274,15 @@ function lazyEncoding(e: NativeEncoding, details: () => NativeEncoding): Encodin
 
 function padArray<T>(values: T[], count: number, left: boolean, make: () => T): void {
   const fill = Array.from({ length: count }, make);
-  if (left) values.unshift(...fill);
-  else values.push(...fill);
+  const tail = left ? values.splice(0, values.length) : [];
+  for (const v of fill) values.push(v);
+  for (const v of tail) values.push(v);
 }
 
 /** Hugging Face's pad_encodings: one target length for all, rounded up to the multiple; never cuts. */
 function padEncodings(encodings: Encoding[], p: ResolvedPadding): void {
   if (encodings.length === 0) return;
-  let target = p.strategy === 'fixed' ? p.length : Math.max(...encodings.map((e) => e.ids.length));
+  let target = p.strategy === 'fixed' ? p.length : encodings.reduce((n, e) => Math.max(n, e.ids.length), 0);
   if (p.padToMultipleOf > 0 && target % p.padToMultipleOf > 0) target += p.padToMultipleOf - (target % p.padToMultipleOf);
   for (const e of encodings) {
     const count = target - e.ids.length;
