@@ -89,13 +89,23 @@ export declare class NativeReranker {
 export interface NativeEncodeOptions {
   maxLength?: number;
   truncation?: 'longest_first' | 'only_first' | 'only_second';
+  /** Default 'right'. */
+  truncationDirection?: 'right' | 'left';
   addSpecialTokens?: boolean;
+  /** Also return offsets, sequenceIds and tokens (costs an alignment per byte; default false). */
+  withOffsets?: boolean;
 }
 
 export interface NativeEncoding {
   ids: number[];
   typeIds: number[];
   attentionMask: number[];
+  /** withOffsets only: [start, end) JS string (UTF-16) indices into the token's own sequence; [0, 0] for special tokens. */
+  offsets?: Array<[number, number]>;
+  /** withOffsets only: 0, 1, or null for special tokens. */
+  sequenceIds?: Array<number | null>;
+  /** withOffsets only: Hugging Face's token strings. */
+  tokens?: string[];
 }
 
 export interface NativeTokenizerInfo {

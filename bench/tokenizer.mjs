@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Tokenizer micro-benchmark: pair encodings per second on one thread.
-//   crossrank  Tokenizer.fromFile(f).encode(q, d, { maxLength: 512 })       (sync, native)
+//   crossrank  Tokenizer.fromFile(f).encode(q, d, { maxLength: 512, padding: false }) (sync, native)
 //   tokenizers (HF, Rust) await tok.encode(q, d), one at a time              (async only: each call
 //              hops to the libuv pool; tokenizers 0.23 has no sync encode and its encodeBatch takes
 //              single strings only, not pairs)
@@ -126,7 +126,8 @@ async function main() {
         const l = timeLoad(() => crossrank.fromFile(file));
         row.crLoadMs = l.ms;
         const tok = l.value;
-        const opts = { maxLength: row.fileTruncation ?? 512 };
+        // HF's side runs with padding disabled (above); encode() would apply the file's padding section.
+        const opts = { maxLength: row.fileTruncation ?? 512, padding: false };
         row.cr = await measure(pairs, o.seconds, () => {
           for (const [q, d] of pairs) tok.encode(q, d, opts);
         });

@@ -18,4 +18,12 @@ export {
   type RerankerInfo,
 } from './reranker';
 export { DEFAULT_TEXT_KEYS, type DocumentTextOptions, type RerankDocument } from './documents';
-export { Tokenizer, type EncodeOptions, type Encoding, type Truncation } from './tokenizer';
+export {
+  Tokenizer,
+  type EncodeInput,
+  type EncodeOptions,
+  type Encoding,
+  type PaddingOptions,
+  type Truncation,
+  type TruncationDirection,
+} from './tokenizer';

@@ -28,6 +28,15 @@ const CONFIGS: ParityConfig[] = [
   { name: 'single only_second@32 (HF errors when it must truncate)', subset: 300, pair: false, maxLength: 32, truncation: 'only_second' },
   { name: 'pair without special tokens', subset: 300, pair: true, addSpecialTokens: false },
   { name: 'pair without special tokens longest_first@32', subset: 300, pair: true, maxLength: 32, truncation: 'longest_first', addSpecialTokens: false },
+  { name: 'pair offsets', pair: true, offsets: true },
+  { name: 'single offsets', subset: 300, pair: false, offsets: true },
+  { name: 'pair left longest_first@128', pair: true, maxLength: 128, truncation: 'longest_first', direction: 'left' },
+  { name: 'pair left longest_first@9 offsets', subset: 300, pair: true, maxLength: 9, truncation: 'longest_first', direction: 'left', offsets: true },
+  { name: 'pair left only_first@128', subset: 300, pair: true, maxLength: 128, truncation: 'only_first', direction: 'left' },
+  { name: 'pair left only_first@9', subset: 300, pair: true, maxLength: 9, truncation: 'only_first', direction: 'left' },
+  { name: 'pair left only_second@32 offsets', subset: 300, pair: true, maxLength: 32, truncation: 'only_second', direction: 'left', offsets: true },
+  { name: 'single left longest_first@9', subset: 300, pair: false, maxLength: 9, truncation: 'longest_first', direction: 'left' },
+  { name: 'pair left without special tokens longest_first@32', subset: 300, pair: true, maxLength: 32, truncation: 'longest_first', direction: 'left', addSpecialTokens: false },
 ];
 
 const corpus = (count: number, seed?: number): CorpusPair[] => wellFormedPairs(generateCorpus({ count, seed }));
@@ -36,7 +45,7 @@ const corpus = (count: number, seed?: number): CorpusPair[] => wellFormedPairs(g
 const checkParity = (file: string, pairs: CorpusPair[]) => checkOracleParity(file, pairs, CONFIGS, { previewChars: 160 });
 
 describe.skipIf(!HAVE_SHARED)(`tokenizer parity with HF tokenizers (needs ${SHARED})`, () => {
-  it('bert-base-uncased: 1,000 corpus pairs x 14 truncation configs match HF exactly', async () => {
+  it('bert-base-uncased: 1,000 corpus pairs x 23 truncation/offsets configs match HF exactly', async () => {
     await checkParity(BERT, corpus(1000));
   }, 60_000);
 
@@ -51,10 +60,12 @@ describe.skipIf(!HAVE_SHARED)(`tokenizer parity with HF tokenizers (needs ${SHAR
     const bert = Tokenizer.fromFile(BERT) as any;
     expect(bert.fileTruncation).toBeNull();
     expect(bert.filePadding).toBeNull();
-    // encode() without maxLength applies the file's truncation (256), as HF does; never pads.
+    // encode() without options applies the file's truncation (256) and padding (BatchLongest, so a
+    // single encoding only rounds up to a multiple of 8), as HF does.
     const long = 'word '.repeat(400);
     expect(tok.encode(long, long).ids.length).toBe(256);
-    expect(tok.encode('short').ids.length).toBe(3);
+    expect(tok.encode('short').ids.length).toBe(8);
+    expect(tok.encode('short', null, { padding: false }).ids.length).toBe(3);
   });
 });
 

@@ -28,6 +28,11 @@ const CONFIGS: ParityConfig[] = [
   { name: 'single longest_first@7', pair: false, maxLength: 7, truncation: 'longest_first', subset: 400 },
   { name: 'pair without special tokens', pair: true, addSpecialTokens: false, subset: 400 },
   { name: 'pair degenerate longest_first@3 (HF usize wrap)', pair: true, maxLength: 3, truncation: 'longest_first', subset: 200 },
+  { name: 'pair offsets', pair: true, offsets: true, subset: 400 },
+  { name: 'pair left longest_first@11 offsets', pair: true, maxLength: 11, truncation: 'longest_first', direction: 'left', offsets: true, subset: 400 },
+  { name: 'pair left only_first@16', pair: true, maxLength: 16, truncation: 'only_first', direction: 'left', subset: 300 },
+  { name: 'pair left only_second@24 offsets', pair: true, maxLength: 24, truncation: 'only_second', direction: 'left', offsets: true, subset: 300 },
+  { name: 'single left longest_first@7', pair: false, maxLength: 7, truncation: 'longest_first', direction: 'left', subset: 300 },
 ];
 
 /**

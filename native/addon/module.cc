@@ -15,6 +15,12 @@ tokenizer::TruncationStrategy ParseTruncation(Napi::Env env, const std::string& 
                   "truncation must be 'longest_first', 'only_first' or 'only_second', got '" + name + "'");
 }
 
+tokenizer::TruncationDirection ParseTruncationDirection(Napi::Env env, const std::string& name) {
+  if (name == "right") return tokenizer::TruncationDirection::Right;
+  if (name == "left") return tokenizer::TruncationDirection::Left;
+  throw MakeError(env, ErrorCode::InvalidArgument, "truncationDirection must be 'right' or 'left', got '" + name + "'");
+}
+
 namespace {
 
 // For tests: native objects alive in the whole process (every environment together).

@@ -17,5 +17,6 @@ struct AddonData {
 
 // "longest_first" | "only_first" | "only_second", as HF and sentence-transformers spell them.
 tokenizer::TruncationStrategy ParseTruncation(Napi::Env env, const std::string& name);
+tokenizer::TruncationDirection ParseTruncationDirection(Napi::Env env, const std::string& name);
 
 }  // namespace crossrank::addon

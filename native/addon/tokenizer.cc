@@ -13,6 +13,38 @@ Napi::Array ToJs(Napi::Env env, const std::vector<int32_t>& values) {
   return out;
 }
 
+// JS string (UTF-16) index of every UTF-8 byte offset of `text` that starts a character, and of
+// its end: what the native byte offsets become for `text.slice(start, end)`.
+std::vector<uint32_t> Utf16Indices(const std::string& text) {
+  std::vector<uint32_t> at(text.size() + 1, 0);
+  uint32_t units = 0;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char b = static_cast<unsigned char>(text[i]);
+    const size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    for (size_t k = 0; k < len && i + k < text.size(); ++k) at[i + k] = units;
+    units += len == 4 ? 2 : 1;
+    i += len;
+  }
+  at[text.size()] = units;
+  return at;
+}
+
+Napi::Array OffsetsToJs(Napi::Env env, const tokenizer::Encoding& encoding, const std::string& first,
+                        const std::string& second) {
+  const std::vector<uint32_t> in_first = Utf16Indices(first);
+  const std::vector<uint32_t> in_second = Utf16Indices(second);
+  Napi::Array out = Napi::Array::New(env, encoding.offsets.size());
+  for (size_t i = 0; i < encoding.offsets.size(); ++i) {
+    const std::vector<uint32_t>& at = encoding.sequence_ids[i] == 1 ? in_second : in_first;
+    const auto [start, end] = encoding.offsets[i];
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, Napi::Number::New(env, encoding.sequence_ids[i] < 0 ? 0 : at[start]));
+    pair.Set(1u, Napi::Number::New(env, encoding.sequence_ids[i] < 0 ? 0 : at[end]));
+    out.Set(static_cast<uint32_t>(i), pair);
+  }
+  return out;
+}
+
 }  // namespace
 
 Napi::Function NativeTokenizer::Define(Napi::Env env) {
@@ -48,7 +80,7 @@ Napi::Value NativeTokenizer::FromFile(const Napi::CallbackInfo& info) {
   return AddonData::Get(env).tokenizer.New({handoff});
 }
 
-// encode(text, pair | null, { maxLength, truncation, addSpecialTokens })
+// encode(text, pair | null, { maxLength, truncation, truncationDirection, addSpecialTokens, withOffsets })
 Napi::Value NativeTokenizer::Encode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 3 || !info[0].IsString() || !(info[1].IsString() || info[1].IsNull()) || !info[2].IsObject()) {
@@ -58,7 +90,9 @@ Napi::Value NativeTokenizer::Encode(const Napi::CallbackInfo& info) {
   tokenizer::EncodeOptions encode;
   encode.max_length = static_cast<size_t>(OptionalInteger(options, "maxLength", 0, 0, 1 << 30));
   encode.truncation = ParseTruncation(env, OptionalString(options, "truncation", "longest_first"));
+  encode.direction = ParseTruncationDirection(env, OptionalString(options, "truncationDirection", "right"));
   encode.add_special_tokens = OptionalBool(options, "addSpecialTokens", true);
+  encode.with_offsets = OptionalBool(options, "withOffsets", false);
   const std::string first = info[0].As<Napi::String>().Utf8Value();
   const std::string second = info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : std::string();
   const std::string_view second_view = second;
@@ -74,6 +108,18 @@ Napi::Value NativeTokenizer::Encode(const Napi::CallbackInfo& info) {
   out.Set("ids", ToJs(env, encoding.ids));
   out.Set("typeIds", ToJs(env, encoding.type_ids));
   out.Set("attentionMask", ToJs(env, encoding.attention_mask));
+  if (encode.with_offsets) {
+    out.Set("offsets", OffsetsToJs(env, encoding, first, second));
+    Napi::Array sequence_ids = Napi::Array::New(env, encoding.sequence_ids.size());
+    Napi::Array tokens = Napi::Array::New(env, encoding.tokens.size());
+    for (size_t i = 0; i < encoding.tokens.size(); ++i) {
+      const int seq = encoding.sequence_ids[i];
+      sequence_ids.Set(static_cast<uint32_t>(i), seq < 0 ? env.Null() : Napi::Number::New(env, seq));
+      tokens.Set(static_cast<uint32_t>(i), Napi::String::New(env, encoding.tokens[i]));
+    }
+    out.Set("sequenceIds", sequence_ids);
+    out.Set("tokens", tokens);
+  }
   return out;
 }
 

@@ -92,13 +92,14 @@ BuildContext::VocabArena BuildContext::ReadVocabObject(const json::Value& vocab,
   return out;
 }
 
-int32_t BuildContext::RequireTokenIdPair(const json::Value& obj, const char* key, const std::string& path) const {
+std::pair<std::string, int32_t> BuildContext::RequireTokenIdPair(const json::Value& obj, const char* key,
+                                                                 const std::string& path) const {
   const json::Value pair = obj.Find(key);
   const std::string at = path + "." + key;
   if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string()) {
     Fail(pair.exists() ? pair : obj, at, "expected a [token, id] pair");
   }
-  return ToId(pair[1], at + "[1]");
+  return {std::string(pair[0].string_value()), ToId(pair[1], at + "[1]")};
 }
 
 void BuildContext::RequireObject(const json::Value& v, const std::string& path) const {

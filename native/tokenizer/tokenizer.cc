@@ -18,6 +18,8 @@ namespace tokenizer {
 
 namespace {
 
+constexpr size_t kNoCap = std::numeric_limits<size_t>::max();
+
 std::string ReadFile(const std::string& path) {
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) throw TokenizerError(path + ": cannot open tokenizer file: " + std::strerror(errno));
@@ -91,13 +93,53 @@ std::optional<PaddingParams> ParsePadding(const json::Value& v, const BuildConte
   return p;
 }
 
+}  // namespace
+
+// One sequence's tokens before truncation and post-processing; offsets and tokens only in the
+// offsets path.
+struct Tokenizer::SequenceTokens {
+  std::vector<int32_t> ids;
+  std::vector<Offsets> offsets;
+  std::vector<std::string> tokens;
+
+  void clear() {
+    ids.clear();
+    offsets.clear();
+    tokens.clear();
+  }
+  // Drops the tokens outside `keep`.
+  void Keep(KeptRange keep) {
+    auto cut = [&](auto& v) {
+      if (v.empty()) return;
+      v.erase(v.begin() + keep.end, v.end());
+      v.erase(v.begin(), v.begin() + keep.begin);
+    };
+    cut(ids);
+    cut(offsets);
+    cut(tokens);
+  }
+};
+
+namespace {
+
+// A split of HF's PreTokenizedString, as left truncation's early exit sees it: where its ids
+// start, and whether the model made them (an added token never triggers the exit).
+struct Split {
+  size_t begin;
+  bool model;
+};
+
 // Per-thread scratch buffers so that Encode allocates nothing once warmed up.
 struct Scratch {
   std::string sanitized_a, sanitized_b;
-  std::vector<int32_t> ids_a, ids_b;
   std::vector<AddedVocabulary::Segment> raw_segments, norm_segments;
   std::string normalized;
   WordList words;
+  std::vector<Split> splits;
+  // Offsets path only.
+  AlignedText piece, aligned;
+  WordList tracked_words;
+  std::vector<TokenSpan> spans;
 };
 
 Scratch& ThreadScratch() {
@@ -107,24 +149,33 @@ Scratch& ThreadScratch() {
 
 // Scratch buffers grow to the largest input seen; give memory back after a huge one so that
 // a long-lived worker thread does not keep it forever.
-void TrimScratch(Scratch* s) {
+template <typename Buffer>
+void Trim(Buffer* buf) {
   constexpr size_t kKeep = size_t{1} << 22;  // 4 MiB
-  auto trim = [](auto& buf) {
-    if (buf.capacity() * sizeof(buf[0]) > kKeep) {
-      buf.clear();
-      buf.shrink_to_fit();
-    }
-  };
-  trim(s->sanitized_a);
-  trim(s->sanitized_b);
-  trim(s->ids_a);
-  trim(s->ids_b);
-  trim(s->raw_segments);
-  trim(s->norm_segments);
-  trim(s->normalized);
-  if (s->words.text().capacity() > kKeep) s->words = WordList();
+  if (buf->capacity() * sizeof((*buf)[0]) > kKeep) {
+    buf->clear();
+    buf->shrink_to_fit();
+  }
 }
 
+void TrimWords(WordList* words) {
+  if (words->text().capacity() > (size_t{1} << 22)) *words = WordList();
+}
+
+void TrimScratch(Scratch* s) {
+  Trim(&s->sanitized_a);
+  Trim(&s->sanitized_b);
+  Trim(&s->raw_segments);
+  Trim(&s->norm_segments);
+  Trim(&s->normalized);
+  Trim(&s->splits);
+  TrimWords(&s->words);
+  TrimWords(&s->tracked_words);
+  for (AlignedText* t : {&s->piece, &s->aligned}) {
+    Trim(&t->text);
+    Trim(&t->align);
+  }
+}
 }  // namespace
 
 Tokenizer::Tokenizer() = default;
@@ -248,12 +299,19 @@ std::string Tokenizer::id_to_token(int32_t id) const {
   return std::string(model_->IdToToken(id));
 }
 
-// Appends the ids of one sequence. With `cap` < SIZE_MAX, stops once the sequence has `cap`
-// ids or more after a model-tokenized word, exactly like HF's early exit for right truncation
-// (which is not neutral: LongestFirst compares the capped lengths). Added tokens count toward
-// the cap but never trigger the stop themselves.
-void Tokenizer::EncodeSequence(std::string_view text, size_t cap, std::vector<int32_t>* ids) const {
+// Encodes one sequence. With `cap` < SIZE_MAX, HF's early exit: stop once the sequence has `cap`
+// ids or more after a model-tokenized word (right truncation), or keep only the words from the
+// end that reach `cap` (left truncation). The exit is not result-neutral: LongestFirst compares
+// the capped lengths. Added tokens count toward the cap but never trigger it themselves.
+// kOffsets also tracks where each token comes from (HF's NormalizedString alignments).
+template <bool kOffsets>
+void Tokenizer::EncodeSequence(std::string_view text, size_t cap, TruncationDirection direction,
+                               SequenceTokens* out) const {
   Scratch& s = ThreadScratch();
+  std::vector<int32_t>* ids = &out->ids;
+  const bool left = direction == TruncationDirection::Left && cap != kNoCap;
+  const size_t right_cap = left ? kNoCap : cap;
+  if (left) s.splits.clear();
   auto& raw = s.raw_segments;
   raw.clear();
   if (added_vocabulary_->has_raw()) {
@@ -262,47 +320,105 @@ void Tokenizer::EncodeSequence(std::string_view text, size_t cap, std::vector<in
     raw.push_back({0, text.size(), -1});
   }
 
-  // Pre-tokenizes and tokenizes one normalized piece; returns false once the cap is hit.
-  auto run_piece = [&](std::string_view piece, bool at_start) -> bool {
-    s.words.clear();
-    if (pre_tokenizer_) {
-      pre_tokenizer_->PreTokenize(piece, at_start, &s.words);
-    } else if (!piece.empty()) {
-      s.words.Add(piece);
+  // HF names an added token found in the text by the text it matched (lstrip/rstrip spaces included).
+  auto push_added = [&](int32_t id, Offsets where, std::string_view matched) {
+    if (left) s.splits.push_back({ids->size(), false});
+    ids->push_back(id);
+    if constexpr (kOffsets) {
+      out->offsets.push_back(where);
+      out->tokens.emplace_back(matched);
     }
-    for (size_t w = 0; w < s.words.size(); ++w) {
-      model_->Tokenize(s.words[w], ids);
-      if (ids->size() >= cap) return false;
+  };
+
+  // Pre-tokenizes and tokenizes normalized[begin, end); returns false once the cap is hit.
+  auto run_piece = [&](std::string_view normalized, size_t begin, size_t end, bool at_start) -> bool {
+    const std::string_view piece = normalized.substr(begin, end - begin);
+    WordList& words = kOffsets ? s.tracked_words : s.words;
+    words.clear();
+    if constexpr (kOffsets) words.Track(piece);
+    if (pre_tokenizer_) {
+      pre_tokenizer_->PreTokenize(piece, at_start, &words);
+    } else if (!piece.empty()) {
+      words.Add(piece);
+    }
+    for (size_t w = 0; w < words.size(); ++w) {
+      if (left) s.splits.push_back({ids->size(), true});
+      if constexpr (kOffsets) {
+        s.spans.clear();
+        model_->TokenizeWithSpans(words[w], ids, &s.spans);
+        const size_t at = words.offset(w);
+        for (size_t k = 0; k < s.spans.size(); ++k) {
+          const TokenSpan& span = s.spans[k];
+          // HF's convert_offsets over the word's alignments: first byte's start, last byte's end.
+          const Offsets first = s.aligned.align[begin + words.source(at + span.begin)];
+          const Offsets last = span.end > span.begin ? s.aligned.align[begin + words.source(at + span.end - 1)] : first;
+          out->offsets.push_back({first.first, span.end > span.begin ? last.second : first.first});
+          out->tokens.push_back(span.text_value ? std::string(words[w].substr(span.begin, span.end - span.begin))
+                                                : id_to_token((*ids)[ids->size() - s.spans.size() + k]));
+        }
+      } else {
+        model_->Tokenize(words[w], ids);
+      }
+      if (ids->size() >= right_cap) return false;
     }
     return true;
   };
 
   for (const auto& seg : raw) {
     if (seg.id >= 0) {
-      ids->push_back(seg.id);
+      push_added(seg.id, {static_cast<uint32_t>(seg.begin), static_cast<uint32_t>(seg.end)},
+                 text.substr(seg.begin, seg.end - seg.begin));
       continue;
     }
     const std::string_view piece = text.substr(seg.begin, seg.end - seg.begin);
     std::string_view normalized = piece;
-    if (normalizer_) {
+    if constexpr (kOffsets) {
+      s.aligned.clear();
+      if (normalizer_) {
+        s.piece.Assign(piece, static_cast<uint32_t>(seg.begin));
+        normalizer_->NormalizeAligned(s.piece, &s.aligned);
+      } else {
+        s.aligned.Assign(piece, static_cast<uint32_t>(seg.begin));
+      }
+      normalized = s.aligned.text;
+    } else if (normalizer_) {
       s.normalized.clear();
       normalizer_->Normalize(piece, &s.normalized);
       normalized = s.normalized;
     }
     if (!added_vocabulary_->has_normalized()) {
-      if (!run_piece(normalized, seg.begin == 0)) return;
+      if (!run_piece(normalized, 0, normalized.size(), seg.begin == 0)) break;
       continue;
     }
     auto& sub = s.norm_segments;
     sub.clear();
     added_vocabulary_->SplitNormalized(normalized, &sub);
+    bool capped = false;
     for (const auto& ns : sub) {
       if (ns.id >= 0) {
-        ids->push_back(ns.id);
+        Offsets where{0, 0};
+        if constexpr (kOffsets) where = s.aligned.Original(ns.begin, ns.end);
+        push_added(ns.id, where, normalized.substr(ns.begin, ns.end - ns.begin));
         continue;
       }
-      if (!run_piece(normalized.substr(ns.begin, ns.end - ns.begin), seg.begin == 0 && ns.begin == 0)) return;
+      if (!run_piece(normalized, ns.begin, ns.end, seg.begin == 0 && ns.begin == 0)) {
+        capped = true;
+        break;
+      }
     }
+    if (capped) break;
+  }
+
+  if (left) {
+    // HF walks the splits from the end and drops those before the one that reached the cap.
+    size_t total = 0, first = s.splits.size();
+    for (size_t k = s.splits.size(); k-- > 0;) {
+      const size_t end = k + 1 < s.splits.size() ? s.splits[k + 1].begin : ids->size();
+      total += end - s.splits[k].begin;
+      first = k;
+      if (s.splits[k].model && total >= cap) break;
+    }
+    if (first < s.splits.size() && s.splits[first].begin > 0) out->Keep({s.splits[first].begin, ids->size()});
   }
 }
 
@@ -318,6 +434,9 @@ void Tokenizer::EncodeInto(std::string_view first, const std::string_view* secon
   out->ids.clear();
   out->type_ids.clear();
   out->attention_mask.clear();
+  out->offsets.clear();
+  out->sequence_ids.clear();
+  out->tokens.clear();
   Scratch& s = ThreadScratch();
 
   // Ill-formed UTF-8 becomes U+FFFD (as Rust's from_utf8_lossy would); the stages below rely
@@ -337,33 +456,84 @@ void Tokenizer::EncodeInto(std::string_view first, const std::string_view* secon
   }
 
   const bool truncate = options.max_length > 0;
-  constexpr size_t kNoCap = std::numeric_limits<size_t>::max();
   // HF's early exit caps each sequence at the full max_length (not reduced by the special
   // tokens); the first sequence is not capped under only_second.
   const size_t cap_a = truncate && options.truncation != TruncationStrategy::OnlySecond ? options.max_length : kNoCap;
   const size_t cap_b = truncate ? options.max_length : kNoCap;
 
-  std::vector<int32_t>& a = s.ids_a;
-  std::vector<int32_t>& b = s.ids_b;
+  thread_local SequenceTokens a, b;
   a.clear();
   b.clear();
-  EncodeSequence(first, cap_a, &a);
-  if (pair) EncodeSequence(b_text, cap_b, &b);
+  const bool offsets = options.with_offsets;
+  if (offsets) {
+    EncodeSequence<true>(first, cap_a, options.direction, &a);
+    if (pair) EncodeSequence<true>(b_text, cap_b, options.direction, &b);
+  } else {
+    EncodeSequence<false>(first, cap_a, options.direction, &a);
+    if (pair) EncodeSequence<false>(b_text, cap_b, options.direction, &b);
+  }
 
   const size_t n_added = num_special_tokens_to_add(pair);
   if (truncate) {
+    size_t budget = options.max_length;
+    bool apply = true;
     if (options.add_special_tokens && n_added > 0) {
       // When max_length < n_added, HF's `max_length - n_added` wraps around (usize), which
       // disables truncation; the early-exit cap above still applies. Mirror that.
-      if (options.max_length >= n_added) {
-        TruncateSequences(&a, pair ? &b : nullptr, options.max_length - n_added, options.truncation);
-      }
-    } else {
-      TruncateSequences(&a, pair ? &b : nullptr, options.max_length, options.truncation);
+      apply = options.max_length >= n_added;
+      budget = options.max_length - (apply ? n_added : 0);
+    }
+    if (apply) {
+      KeptRange keep_a, keep_b;
+      PlanTruncation(a.ids.size(), b.ids.size(), pair, budget, options.truncation, options.direction, &keep_a, &keep_b);
+      a.Keep(keep_a);
+      b.Keep(keep_b);
     }
   }
 
-  post_processor_->Process(a, pair ? &b : nullptr, options.add_special_tokens, out);
+  if (offsets) {
+    for (const bool add_prefix_space : post_processor_->offset_trims) {
+      TrimByteLevelOffsets(a.tokens, add_prefix_space, first, &a.offsets);
+      if (pair) TrimByteLevelOffsets(b.tokens, add_prefix_space, b_text, &b.offsets);
+    }
+  }
+  if (!offsets) {
+    post_processor_->Process(a.ids, pair ? &b.ids : nullptr, options.add_special_tokens, out);
+  } else {
+    // The post-processors only place ids, so running them on markers (-1 - index) tells which
+    // output comes from which input token; everything else is a special token.
+    std::vector<int32_t> mark_a(a.ids.size()), mark_b(b.ids.size());
+    for (size_t i = 0; i < mark_a.size(); ++i) mark_a[i] = -1 - static_cast<int32_t>(i);
+    for (size_t j = 0; j < mark_b.size(); ++j) mark_b[j] = -1 - static_cast<int32_t>(mark_a.size() + j);
+    post_processor_->Process(mark_a, pair ? &mark_b : nullptr, options.add_special_tokens, out);
+    out->offsets.resize(out->ids.size());
+    out->sequence_ids.resize(out->ids.size());
+    out->tokens.resize(out->ids.size());
+    for (size_t i = 0; i < out->ids.size(); ++i) {
+      const int32_t id = out->ids[i];
+      if (id >= 0) {
+        out->offsets[i] = {0, 0};
+        out->sequence_ids[i] = -1;
+        const auto& names = post_processor_->special_token_names;
+        auto named = std::find_if(names.begin(), names.end(), [&](const auto& n) { return n.first == id; });
+        out->tokens[i] = named != names.end() ? named->second : id_to_token(id);
+        continue;
+      }
+      const size_t k = static_cast<size_t>(-1 - id);
+      const bool from_b = k >= a.ids.size();
+      SequenceTokens& src = from_b ? b : a;
+      const size_t j = from_b ? k - a.ids.size() : k;
+      out->ids[i] = src.ids[j];
+      out->offsets[i] = src.offsets[j];
+      out->sequence_ids[i] = from_b ? 1 : 0;
+      out->tokens[i] = std::move(src.tokens[j]);
+    }
+  }
+  for (SequenceTokens* seq : {&a, &b}) {
+    Trim(&seq->ids);
+    Trim(&seq->offsets);
+    Trim(&seq->tokens);
+  }
   TrimScratch(&s);
 }
 

@@ -27,7 +27,7 @@ enum class TruncationDirection { Right, Left };
 enum class PaddingDirection { Right, Left };
 
 // The `truncation` section of a tokenizer.json (exposed, not applied by Encode: callers pass
-// EncodeOptions::max_length explicitly).
+// EncodeOptions::max_length and direction explicitly).
 struct TruncationParams {
   size_t max_length = 512;
   TruncationStrategy strategy = TruncationStrategy::LongestFirst;
@@ -35,7 +35,8 @@ struct TruncationParams {
   TruncationDirection direction = TruncationDirection::Right;
 };
 
-// The `padding` section of a tokenizer.json (exposed, never applied by Encode).
+// The `padding` section of a tokenizer.json (exposed, never applied by Encode: padding needs the
+// whole batch, so callers apply it; lib/tokenizer.ts does, as HF's encode/encode_batch do).
 struct PaddingParams {
   enum class Strategy { BatchLongest, Fixed };
   Strategy strategy = Strategy::BatchLongest;
@@ -51,14 +52,40 @@ struct EncodeOptions {
   // Total length including the special tokens the post-processor adds; 0 = no truncation.
   size_t max_length = 0;
   TruncationStrategy truncation = TruncationStrategy::LongestFirst;
+  // Left keeps the end of each sequence (HF's TruncationDirection::Left), for every strategy.
+  TruncationDirection direction = TruncationDirection::Right;
   bool add_special_tokens = true;
+  // Also fill Encoding::offsets, sequence_ids and tokens. Off for the engine's hot path: with it
+  // every stage also carries an alignment per byte (as HF's NormalizedString does); without it
+  // the encoding costs exactly what it did before offsets existed.
+  bool with_offsets = false;
 };
+
+// Bytes [first, second) of one sequence's input.
+using Offsets = std::pair<uint32_t, uint32_t>;
 
 // Model inputs for one (pair of) sequence(s). attention_mask is all ones (no padding here).
 struct Encoding {
   std::vector<int32_t> ids;
   std::vector<int32_t> type_ids;
   std::vector<int32_t> attention_mask;
+
+  // Filled only with EncodeOptions::with_offsets (empty otherwise); one entry per id.
+  //
+  // offsets[i]: the BYTE range [first, second) of the UTF-8 input of sequence sequence_ids[i]
+  // (`first` or `second` as passed to Encode; for ill-formed UTF-8, of its U+FFFD-repaired form)
+  // that token i was made from: HF's offsets, in bytes. A token that covers part of a character
+  // (byte-level BPE, byte fallback) spans the whole character, so offsets always fall on
+  // character boundaries and `input.substr(first, second - first)` is valid UTF-8. Tokens of one
+  // sequence are in input order and do not overlap (a range may be repeated: several tokens of
+  // one character). Special tokens added by the post-processor: {0, 0}. Added tokens found in the
+  // text (a literal "[SEP]") cover their match, lstrip/rstrip whitespace included.
+  std::vector<Offsets> offsets;
+  // 0: from `first`; 1: from `second`; -1: a special token added by the post-processor.
+  std::vector<int8_t> sequence_ids;
+  // HF's token strings ("##ing", "Ġthe", "▁hello", "<0x41>", "[CLS]"; Unigram's unknown pieces
+  // and added tokens found in the text by the text they matched, e.g. " <mask>" with lstrip).
+  std::vector<std::string> tokens;
 };
 
 // Every error this library throws. Load errors name the file and the JSON location.
@@ -97,6 +124,7 @@ class Tokenizer {
   // Input need not be valid UTF-8: ill-formed sequences are treated as U+FFFD (which
   // BertNormalizer's clean_text then drops, as HF does with String::from_utf8_lossy input).
   // Throws TruncationError where HF would fail (only_first/only_second cannot fit).
+  // With options.with_offsets, also says where each token comes from (see Encoding).
   Encoding Encode(std::string_view first, const std::string_view* second, const EncodeOptions& options) const;
   Encoding Encode(std::string_view first, const EncodeOptions& options) const {
     return Encode(first, nullptr, options);
@@ -133,7 +161,9 @@ class Tokenizer {
 
  private:
   Tokenizer();
-  void EncodeSequence(std::string_view text, size_t cap, std::vector<int32_t>* ids) const;
+  struct SequenceTokens;
+  template <bool kOffsets>
+  void EncodeSequence(std::string_view text, size_t cap, TruncationDirection direction, SequenceTokens* out) const;
 
   std::string source_name_;
   std::unique_ptr<Normalizer> normalizer_;

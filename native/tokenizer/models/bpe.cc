@@ -276,8 +276,22 @@ class BpeModel : public Model {
       if (cache->Get(word, hash, ids)) return;
     }
     const size_t mark = ids->size();
-    MergeWord(word, ids);
+    MergeWord(word, ids, nullptr);
     if (cache) cache->Put(word, hash, ids->data() + mark, ids->size() - mark);
+  }
+
+  void TokenizeWithSpans(std::string_view word, std::vector<int32_t>* ids,
+                         std::vector<TokenSpan>* spans) const override {
+    if (word.empty()) return;
+    if (config_.ignore_merges) {
+      const int32_t id = vocab_.Get(word);
+      if (id >= 0) {
+        ids->push_back(id);
+        spans->push_back({0, static_cast<uint32_t>(word.size()), false});
+        return;
+      }
+    }
+    MergeWord(word, ids, spans);
   }
 
   int32_t TokenToId(std::string_view token) const override { return vocab_.Get(token); }
@@ -296,7 +310,9 @@ class BpeModel : public Model {
     return std::string_view(arena_.data() + span.first, span.second);
   }
 
-  void MergeWord(std::string_view w, std::vector<int32_t>* ids) const {
+  // With `spans`, each symbol's bytes in `w` too: HF's Word offsets, where a byte-fallback symbol
+  // counts one byte and a prefixed/suffixed symbol its char's length.
+  void MergeWord(std::string_view w, std::vector<int32_t>* ids, std::vector<TokenSpan>* spans) const {
     thread_local std::vector<Symbol> symbols;
     thread_local std::vector<QueuedMerge> queue;
     thread_local std::string piece;
@@ -389,8 +405,12 @@ class BpeModel : public Model {
         std::push_heap(queue.begin(), queue.end(), HeapLess);
       }
     }
+    uint32_t pos = 0;
     for (const Symbol& s : symbols) {
-      if (s.len) ids->push_back(s.id);
+      if (!s.len) continue;
+      ids->push_back(s.id);
+      if (spans) spans->push_back({pos, pos + s.len, false});
+      pos += s.len;
     }
   }
 

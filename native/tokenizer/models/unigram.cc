@@ -126,7 +126,7 @@ bool ParseSerdeF64(std::string_view s, double* out) {
   return F64FromParts(positive, sig, exponent, out);
 }
 
-class UnigramModel : public Model {
+class UnigramModel : public SpanFillingModel<UnigramModel> {
  public:
   UnigramModel(std::string arena, std::vector<std::pair<uint32_t, uint32_t>> spans, std::vector<double> scores,
                int32_t unk_id, bool byte_fallback)
@@ -147,7 +147,18 @@ class UnigramModel : public Model {
     }
   }
 
-  void Tokenize(std::string_view word, std::vector<int32_t>* ids) const override {
+  int32_t TokenToId(std::string_view token) const override { return trie_.Find(token); }
+
+  std::string_view IdToToken(int32_t id) const override {
+    if (id < 0 || static_cast<size_t>(id) >= spans_.size()) return std::string_view();
+    return Piece(id);
+  }
+
+  size_t VocabSize() const override { return spans_.size(); }
+
+ private:
+  friend class SpanFillingModel<UnigramModel>;
+  void Run(std::string_view word, std::vector<int32_t>* ids, std::vector<TokenSpan>* spans) const {
     const size_t n = word.size();
     if (n == 0) return;
     struct Best {
@@ -204,25 +215,22 @@ class UnigramModel : public Model {
       const int32_t id = path[k].second;
       if (id != unk_id_ || unk_id_ < 0) {
         ids->push_back(id);
+        if (spans) spans->push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(k > 0 ? path[k - 1].first : n), false});
         continue;
       }
       // Fuse this and the following unk nodes.
       while (k > 0 && path[k - 1].second == unk_id_) --k;
       const size_t end = k > 0 ? static_cast<size_t>(path[k - 1].first) : n;
+      const size_t mark = ids->size();
       PushString(word.substr(start, end - start), ids);
+      if (spans) {
+        // HF names an unknown piece by its text; its byte-fallback tokens each span the piece.
+        const bool unk = ids->size() == mark + 1 && ids->back() == unk_id_;
+        spans->insert(spans->end(), ids->size() - mark, TokenSpan{static_cast<uint32_t>(start), static_cast<uint32_t>(end), unk});
+      }
     }
   }
 
-  int32_t TokenToId(std::string_view token) const override { return trie_.Find(token); }
-
-  std::string_view IdToToken(int32_t id) const override {
-    if (id < 0 || static_cast<size_t>(id) >= spans_.size()) return std::string_view();
-    return Piece(id);
-  }
-
-  size_t VocabSize() const override { return spans_.size(); }
-
- private:
   std::string_view Piece(int32_t id) const {
     return std::string_view(arena_.data() + spans_[id].first, spans_[id].second);
   }

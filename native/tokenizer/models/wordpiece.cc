@@ -14,7 +14,7 @@ namespace crossrank {
 namespace tokenizer {
 namespace {
 
-class WordPieceModel : public Model {
+class WordPieceModel : public SpanFillingModel<WordPieceModel> {
  public:
   // `spans[k]` locates token k in `arena`; `ids[k]` is its id.
   WordPieceModel(std::string arena, const std::vector<std::pair<uint32_t, uint32_t>>& spans,
@@ -38,12 +38,29 @@ class WordPieceModel : public Model {
     prefix_node_ = trie_.Walk(Trie::kRoot, prefix_);
   }
 
-  void Tokenize(std::string_view word, std::vector<int32_t>* ids) const override {
+  int32_t TokenToId(std::string_view token) const override { return trie_.Find(token); }
+
+  std::string_view IdToToken(int32_t id) const override {
+    auto it = std::lower_bound(by_id_.begin(), by_id_.end(), id,
+                               [](const auto& x, int32_t v) { return x.first < v; });
+    if (it == by_id_.end() || it->first != id) return std::string_view();
+    return std::string_view(arena_.data() + it->second.first, it->second.second);
+  }
+
+  size_t VocabSize() const override { return vocab_size_; }
+
+ private:
+  friend class SpanFillingModel<WordPieceModel>;
+  // An unknown word is one [UNK] spanning it all.
+  void Run(std::string_view word, std::vector<int32_t>* ids, std::vector<TokenSpan>* spans) const {
     if (word.empty()) return;
+    const TokenSpan whole{0, static_cast<uint32_t>(word.size()), false};
     if (utf8::CountChars(word) > max_input_chars_per_word_) {
       PushUnk(ids);
+      if (spans) spans->push_back(whole);
       return;
     }
+    const size_t span_mark = spans ? spans->size() : 0;
     const size_t mark = ids->size();
     size_t start = 0;
     const size_t n = word.size();
@@ -61,25 +78,18 @@ class WordPieceModel : public Model {
       if (best_id < 0) {
         ids->resize(mark);
         PushUnk(ids);
+        if (spans) {
+          spans->resize(span_mark);
+          spans->push_back(whole);
+        }
         return;
       }
       ids->push_back(best_id);
+      if (spans) spans->push_back({static_cast<uint32_t>(start), static_cast<uint32_t>(best_end), false});
       start = best_end;
     }
   }
 
-  int32_t TokenToId(std::string_view token) const override { return trie_.Find(token); }
-
-  std::string_view IdToToken(int32_t id) const override {
-    auto it = std::lower_bound(by_id_.begin(), by_id_.end(), id,
-                               [](const auto& x, int32_t v) { return x.first < v; });
-    if (it == by_id_.end() || it->first != id) return std::string_view();
-    return std::string_view(arena_.data() + it->second.first, it->second.second);
-  }
-
-  size_t VocabSize() const override { return vocab_size_; }
-
- private:
   void PushUnk(std::vector<int32_t>* ids) const {
     if (unk_id_ < 0) {
       // HF fails the same way at encode time.

@@ -1,8 +1,10 @@
 // BertNormalizer (HF normalizers/bert.rs): clean_text, handle_chinese_chars, strip_accents
 // (NFD + drop Mn), lowercase, in that order, using the oracle-generated tables.
 #include <string>
+#include <vector>
 
 #include "tokenizer/components.h"
+#include "tokenizer/normalizers/decompose.h"
 #include "tokenizer/unicode/unicode_tables.h"
 #include "tokenizer/unicode/utf8.h"
 
@@ -92,8 +94,60 @@ class BertNormalizer : public Normalizer {
     }
   }
 
+  // Without accent stripping every step is per character (the default is exact). With it, HF's
+  // NFD reorders combining marks before the non-spacing ones are dropped, and alignments follow
+  // positions, not characters (a kept mark can end up with its neighbour's range), so replay HF's
+  // steps: clean_text and CJK spacing, NFD, then drop Mn and lowercase.
+  void NormalizeAligned(const AlignedText& in, AlignedText* out) const override {
+    if (mode_ != Mode::kUncased && mode_ != Mode::kStrip) {
+      Normalizer::NormalizeAligned(in, out);
+      return;
+    }
+    AlignedText cleaned, decomposed;
+    PerChar(in, &cleaned, [&](char32_t cp, std::string* piece) {
+      const uint8_t flags = ut::Flags(cp);
+      if (clean_text_ && (flags & ut::kRemoved)) return;
+      if (clean_text_ && (flags & ut::kCleanSpace)) {
+        piece->push_back(' ');
+      } else if (handle_chinese_chars_ && ut::IsCjk(cp)) {
+        piece->push_back(' ');
+        utf8::Append(piece, cp);
+        piece->push_back(' ');
+      } else {
+        utf8::Append(piece, cp);
+      }
+    });
+    nfd_->NormalizeAligned(cleaned, &decomposed);
+    PerChar(decomposed, out, [&](char32_t cp, std::string* piece) {
+      const std::string_view stripped = ut::Map(ut::CaseMap::kStripAccents, cp);
+      if (stripped.data() != nullptr && stripped.empty()) return;  // Mn (cp is decomposed already)
+      const std::string_view lower = mode_ == Mode::kUncased ? ut::Map(ut::CaseMap::kLowercase, cp) : std::string_view();
+      if (lower.data() != nullptr) {
+        piece->append(lower.data(), lower.size());
+      } else {
+        utf8::Append(piece, cp);
+      }
+    });
+  }
+
  private:
   enum class Mode { kNone, kUncased, kStrip, kLower };
+
+  // Appends what map(cp, &piece) makes of each char of `in`, aligned to that char.
+  template <typename Map>
+  static void PerChar(const AlignedText& in, AlignedText* out, Map&& map) {
+    std::string piece;
+    for (size_t i = 0; i < in.text.size();) {
+      size_t len;
+      const char32_t cp = utf8::Decode(in.text, i, &len);
+      piece.clear();
+      map(cp, &piece);
+      out->AppendFrom(in, i, i + len, piece);
+      i += len;
+    }
+  }
+
+  std::unique_ptr<Normalizer> nfd_ = MakeNfdNormalizer();
 
   // Appends `piece`, keeping each run of combining marks sorted by combining class (stable),
   // as NFD's canonical reordering would have before the non-spacing marks were dropped.

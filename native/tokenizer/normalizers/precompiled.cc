@@ -68,6 +68,51 @@ class PrecompiledNormalizer : public Normalizer {
 
   void Normalize(std::string_view in, std::string* out) const override {
     out->reserve(out->size() + in.size());
+    Walk(in, [&](size_t begin, size_t end, std::string_view rep) {
+      if (rep.data()) {
+        out->append(rep.data(), rep.size());
+      } else {
+        out->append(in.data() + begin, end - begin);
+      }
+    });
+  }
+
+  // HF builds one (char, change) list for the whole text with its `replace` helper, whose
+  // removals are added to the change of whatever char came last, even an inserted one or one of an
+  // earlier unit, and are lost at the very start (the following chars then shift by one).
+  void NormalizeAligned(const AlignedText& in, AlignedText* out) const override {
+    std::vector<std::pair<char32_t, int>> dest;
+    Walk(in.text, [&](size_t begin, size_t end, std::string_view rep) {
+      int old_count = 0;
+      for (size_t i = begin; i < end;) {
+        size_t len;
+        const char32_t c = utf8::Decode(in.text, i, &len);
+        if (!rep.data()) dest.emplace_back(c, 0);
+        ++old_count;
+        i += len;
+      }
+      if (!rep.data()) return;
+      int new_count = 0;
+      for (size_t i = 0; i < rep.size(); ++new_count) {
+        size_t len;
+        dest.emplace_back(utf8::Decode(rep, i, &len), 0);
+        i += len;
+      }
+      const int diff = new_count - old_count;
+      if (diff > 0) {
+        for (int k = 0; k < diff; ++k) dest[dest.size() - 1 - k].second = 1;
+      } else if (diff < 0 && !dest.empty()) {
+        dest.back().second += diff;
+      }
+    });
+    out->AppendTransformed(in, 0, in.text.size(), dest);
+  }
+
+ private:
+  // Calls emit(begin, end, replacement) for each unit of `in` in order: a whole grapheme or one
+  // char; replacement.data() is null for a unit kept as it is.
+  template <typename Emit>
+  void Walk(std::string_view in, Emit&& emit) const {
     size_t pos = 0;
     const size_t n = in.size();
     while (pos < n) {
@@ -75,16 +120,14 @@ class PrecompiledNormalizer : public Normalizer {
       const std::string_view g = in.substr(pos, end - pos);
       std::string_view rep;
       if (g.size() < 6 && Transform(g, &rep)) {
-        out->append(rep.data(), rep.size());
+        emit(pos, end, rep);
       } else {
         size_t i = 0;
         while (i < g.size()) {
           const size_t len = utf8::SeqLen(static_cast<unsigned char>(g[i]));
-          if (Transform(g.substr(i, len), &rep)) {
-            out->append(rep.data(), rep.size());
-          } else {
-            out->append(g.data() + i, len);
-          }
+          rep = std::string_view();
+          Transform(g.substr(i, len), &rep);
+          emit(pos + i, pos + i + len, rep);
           i += len;
         }
       }
@@ -92,7 +135,6 @@ class PrecompiledNormalizer : public Normalizer {
     }
   }
 
- private:
   // Darts-clone unit fields.
   static bool HasLeaf(uint32_t u) { return (u >> 8) & 1; }
   static uint32_t Value(uint32_t u) { return u & 0x7FFFFFFFu; }

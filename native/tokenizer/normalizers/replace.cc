@@ -62,6 +62,21 @@ class ReplaceNormalizer : public Normalizer {
     out->append(in.data() + prev, in.size() - prev);
   }
 
+  // HF's NormalizedString::replace inserts `content` after removing the match, so the new chars
+  // share the alignment of the match's last byte.
+  void NormalizeAligned(const AlignedText& in, AlignedText* out) const override {
+    if (in.text.empty()) return;
+    std::vector<std::pair<size_t, size_t>> matches;
+    regex_.FindAll(in.text, &matches);
+    size_t prev = 0;
+    for (const auto& m : matches) {
+      out->AppendSlice(in, prev, m.first);
+      out->AppendFrom(in, m.second, m.second, content_);
+      prev = m.second;
+    }
+    out->AppendSlice(in, prev, in.text.size());
+  }
+
  private:
   Regex regex_;
   std::string content_;

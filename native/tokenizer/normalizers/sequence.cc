@@ -30,6 +30,25 @@ class SequenceNormalizer : public Normalizer {
     parts_.back()->Normalize(a, out);
   }
 
+  void NormalizeAligned(const AlignedText& in, AlignedText* out) const override {
+    if (parts_.empty()) {
+      out->AppendSlice(in, 0, in.text.size());
+      return;
+    }
+    AlignedText a, b;
+    parts_[0]->NormalizeAligned(in, &a);
+    for (size_t k = 1; k + 1 < parts_.size(); ++k) {
+      b.clear();
+      parts_[k]->NormalizeAligned(a, &b);
+      std::swap(a, b);
+    }
+    if (parts_.size() == 1) {
+      out->AppendSlice(a, 0, a.text.size());
+    } else {
+      parts_.back()->NormalizeAligned(a, out);
+    }
+  }
+
  private:
   std::vector<std::unique_ptr<Normalizer>> parts_;
 };

@@ -15,6 +15,20 @@ class StripNormalizer : public Normalizer {
   StripNormalizer(bool left, bool right) : left_(left), right_(right) {}
 
   void Normalize(std::string_view in, std::string* out) const override {
+    size_t b, e;
+    Bounds(in, &b, &e);
+    out->append(in.data() + b, e - b);
+  }
+
+  void NormalizeAligned(const AlignedText& in, AlignedText* out) const override {
+    size_t b, e;
+    Bounds(in.text, &b, &e);
+    out->AppendSlice(in, b, e);
+  }
+
+ private:
+  // The part of `in` that stays.
+  void Bounds(std::string_view in, size_t* begin, size_t* end) const {
     size_t b = 0, e = in.size();
     if (left_) {
       while (b < e) {
@@ -30,10 +44,10 @@ class StripNormalizer : public Normalizer {
         e -= len;
       }
     }
-    out->append(in.data() + b, e - b);
+    *begin = b;
+    *end = e;
   }
 
- private:
   bool left_, right_;
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tokenizer/components.h"
+#include "tokenizer/normalizers/decompose.h"
 #include "tokenizer/unicode/unicode_bpe_tables.h"
 #include "tokenizer/unicode/unicode_tables.h"
 #include "tokenizer/unicode/utf8.h"
@@ -20,14 +21,8 @@ namespace {
 
 namespace ub = unicode_bpe;
 
-constexpr char32_t kSBase = 0xAC00, kLBase = 0x1100, kVBase = 0x1161, kTBase = 0x11A7;
-constexpr char32_t kLCount = 19, kVCount = 21, kTCount = 28, kNCount = kVCount * kTCount,
-                   kSCount = kLCount * kNCount;
-
-struct Char {
-  char32_t cp;
-  uint8_t ccc;
-};
+using namespace hangul;
+using Char = DecomposedChar;
 
 class UnicodeNormalizer : public Normalizer {
  public:
@@ -36,6 +31,29 @@ class UnicodeNormalizer : public Normalizer {
 
   void Normalize(std::string_view in, std::string* out) const override {
     out->reserve(out->size() + in.size());
+    Walk(
+        in, [&](size_t begin, size_t end) { out->append(in.data() + begin, end - begin); },
+        [&](size_t begin, size_t end) { ProcessChunk(in.substr(begin, end - begin), out); });
+  }
+
+  // HF transforms the text with the (char, change) stream of unicode-normalization-alignments:
+  // changes travel with the chars through the canonical reordering and add up in compositions.
+  void NormalizeAligned(const AlignedText& in, AlignedText* out) const override {
+    std::vector<std::pair<char32_t, int>> dest;
+    Walk(
+        in.text, [&](size_t begin, size_t end) { out->AppendSlice(in, begin, end); },
+        [&](size_t begin, size_t end) {
+          dest.clear();
+          ProcessChunk(std::string_view(in.text).substr(begin, end - begin), nullptr, &dest);
+          out->AppendTransformed(in, begin, end, dest);
+        });
+  }
+
+ private:
+  // Calls verbatim_run(begin, end) for the runs that need no work and chunk(begin, end) for the
+  // chunks to normalize, in order.
+  template <typename Verbatim, typename Chunk>
+  void Walk(std::string_view in, Verbatim&& verbatim_run, Chunk&& chunk) const {
     const size_t n = in.size();
     size_t i = 0;
     size_t verbatim = 0;  // start of the bytes not yet copied that need no work
@@ -61,54 +79,31 @@ class UnicodeNormalizer : public Normalizer {
         i = j;  // one safe char: unchanged
         continue;
       }
-      out->append(in.data() + verbatim, i - verbatim);
-      ProcessChunk(in.substr(i, j - i), out);
+      verbatim_run(verbatim, i);
+      chunk(i, j);
       i = j;
       verbatim = j;
     }
-    out->append(in.data() + verbatim, n - verbatim);
+    verbatim_run(verbatim, n);
   }
 
- private:
-  void ProcessChunk(std::string_view chunk, std::string* out) const {
+  // With `dest`, the output chars go there with their changes instead of into *out.
+  void ProcessChunk(std::string_view chunk, std::string* out, std::vector<std::pair<char32_t, int>>* dest = nullptr) const {
     thread_local std::vector<Char> buf;
     buf.clear();
     for (size_t i = 0; i < chunk.size();) {
       size_t len;
       const char32_t cp = utf8::Decode(chunk, i, &len);
       i += len;
-      Decompose(cp, &buf);
+      Decompose(compat_, cp, &buf);
     }
-    // Canonical ordering: stable sort of each run of non-starters by ccc.
-    for (size_t k = 1; k < buf.size(); ++k) {
-      const Char c = buf[k];
-      if (c.ccc == 0) continue;
-      size_t m = k;
-      while (m > 0 && buf[m - 1].ccc > c.ccc) {
-        buf[m] = buf[m - 1];
-        --m;
-      }
-      buf[m] = c;
-    }
+    CanonicalOrder(&buf, [](const Char& c) { return c.ccc; });
     if (compose_) Compose(&buf);
+    if (dest) {
+      for (const Char& c : buf) dest->emplace_back(c.cp, c.change);
+      return;
+    }
     for (const Char& c : buf) utf8::Append(out, c.cp);
-  }
-
-  void Decompose(char32_t cp, std::vector<Char>* buf) const {
-    if (cp >= kSBase && cp < kSBase + kSCount) {
-      const char32_t s = cp - kSBase;
-      buf->push_back({kLBase + s / kNCount, 0});
-      buf->push_back({kVBase + (s % kNCount) / kTCount, 0});
-      if (s % kTCount) buf->push_back({kTBase + s % kTCount, 0});
-      return;
-    }
-    size_t len = 0;
-    const char32_t* d = ub::Decomposition(compat_, cp, &len);
-    if (!d) {
-      buf->push_back({cp, unicode_tables::CombiningClass(cp)});
-      return;
-    }
-    for (size_t k = 0; k < len; ++k) buf->push_back({d[k], unicode_tables::CombiningClass(d[k])});
   }
 
   static char32_t ComposePair(char32_t a, char32_t b) {
@@ -131,7 +126,12 @@ class UnicodeNormalizer : public Normalizer {
       if (starter != SIZE_MAX && (last_ccc == -1 || (last_ccc != 0 && last_ccc < c.ccc))) {
         const char32_t comp = ComposePair((*buf)[starter].cp, c.cp);
         if (comp) {
-          (*buf)[starter].cp = comp;
+          Char& s = (*buf)[starter];
+          s.cp = comp;
+          // The composed char stands for the source chars of both parts.
+          auto consumed = [](int change) { return change > 0 ? 0 : 1 - change; };
+          const int n = consumed(s.change) + consumed(c.change);
+          s.change = n == 0 ? 1 : 1 - n;
           continue;
         }
       }
@@ -152,6 +152,8 @@ class UnicodeNormalizer : public Normalizer {
 };
 
 }  // namespace
+
+std::unique_ptr<Normalizer> MakeNfdNormalizer() { return std::make_unique<UnicodeNormalizer>(false, false); }
 
 std::unique_ptr<Normalizer> BuildNfcNormalizer(const json::Value&, const BuildContext&, const std::string&) {
   return std::make_unique<UnicodeNormalizer>(false, true);

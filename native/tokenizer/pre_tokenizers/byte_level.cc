@@ -110,29 +110,39 @@ class ByteLevelPreTokenizer : public PreTokenizer {
       thread_local std::string buf;
       buf.assign(1, ' ');
       buf.append(in.data(), in.size());
-      Split(buf, out);
+      Split(buf, 1, out);
     } else {
-      Split(in, out);
+      Split(in, 0, out);
     }
   }
 
  private:
-  void Split(std::string_view s, WordList* out) const {
+  // `s` is the piece with `shift` prefix bytes added in front.
+  void Split(std::string_view s, size_t shift, WordList* out) const {
     if (!use_regex_) {
-      Emit(s, out);
+      Emit(s, 0, shift, out);
       return;
     }
     for (size_t i = 0; i < s.size();) {
       const size_t end = MatchGpt2(s, i);
-      Emit(s.substr(i, end - i), out);
+      Emit(s.substr(i, end - i), i, shift, out);
       i = end;
     }
   }
 
-  void Emit(std::string_view piece, WordList* out) const {
+  void Emit(std::string_view piece, size_t at, size_t shift, WordList* out) const {
     std::string& text = out->text();
     const size_t begin = text.size();
-    for (unsigned char b : piece) text += alphabet_[b];
+    if (!out->tracking()) {
+      for (unsigned char b : piece) text += alphabet_[b];
+    } else {
+      // Each byte's stand-in shares its char's alignment; the prefix space shares the first char's.
+      for (size_t k = 0; k < piece.size(); ++k) {
+        const std::string& c = alphabet_[static_cast<unsigned char>(piece[k])];
+        text += c;
+        out->AddSource(static_cast<uint32_t>(at + k < shift ? 0 : at + k - shift), c.size());
+      }
+    }
     out->EndWord(begin);
   }
 

@@ -18,37 +18,31 @@ class MetaspacePreTokenizer : public PreTokenizer {
   void PreTokenize(std::string_view in, bool at_sequence_start, WordList* out) const override {
     if (in.empty()) return;  // HF drops empty pieces before the pre-tokenizer
     std::string& text = out->text();
-    const size_t begin = text.size();
+    size_t word = text.size();
     const bool starts_with_rep = in[0] == ' ' || in.compare(0, rep_.size(), rep_) == 0;
     if (!starts_with_rep && (prepend_ == Prepend::kAlways || (prepend_ == Prepend::kFirst && at_sequence_start))) {
       text.append(rep_);
+      out->AddSource(0, rep_.size());  // HF's prepend: aligned with the first char
     }
-    for (char c : in) {
-      if (c == ' ') {
-        text.append(rep_);
-      } else {
-        text.push_back(c);
+    for (size_t i = 0; i < in.size();) {
+      const bool space = in[i] == ' ';
+      const bool rep = space || in.compare(i, rep_.size(), rep_) == 0;
+      // With `split`, every replacement starts a new word (MergedWithNext).
+      if (rep && split_ && text.size() > word) {
+        out->EndWord(word);
+        word = text.size();
       }
-    }
-    if (!split_) {
-      out->EndWord(begin);
-      return;
-    }
-    // Split before every occurrence of the replacement (MergedWithNext).
-    const std::string full = text.substr(begin);
-    text.resize(begin);
-    size_t word_start = 0;
-    size_t i = 0;
-    while (i < full.size()) {
-      if (full.compare(i, rep_.size(), rep_) == 0) {
-        if (i > word_start) out->Add(std::string_view(full).substr(word_start, i - word_start));
-        word_start = i;
-        i += rep_.size();
+      if (rep) {
+        text.append(rep_);
+        out->AddSource(static_cast<uint32_t>(i), rep_.size());
+        i += space ? 1 : rep_.size();
       } else {
+        text.push_back(in[i]);
+        out->AddSource(static_cast<uint32_t>(i), 1);
         ++i;
       }
     }
-    if (word_start < full.size()) out->Add(std::string_view(full).substr(word_start));
+    if (text.size() > word) out->EndWord(word);
   }
 
  private:

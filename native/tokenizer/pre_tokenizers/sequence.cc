@@ -21,19 +21,25 @@ class SequencePreTokenizer : public PreTokenizer {
       return;
     }
     WordList cur, next;
+    const bool tracking = out->tracking();
+    if (tracking) cur.Track(in);
     parts_[0]->PreTokenize(in, at_sequence_start, &cur);
     for (size_t k = 1; k < parts_.size(); ++k) {
       WordList* dst = (k + 1 == parts_.size()) ? out : &next;
       for (size_t w = 0; w < cur.size(); ++w) {
+        const size_t from = dst->sources();
+        if (tracking) dst->Track(cur[w]);
         // Only the first word of a piece that starts the sequence starts it too (approximation
         // of HF's original-offset check, exact for the pre-tokenizers we have).
         parts_[k]->PreTokenize(cur[w], at_sequence_start && w == 0, dst);
+        if (tracking) dst->Rebase(from, cur, w);
       }
       if (dst == &next) {
         std::swap(cur, next);
         next.clear();
       }
     }
+    if (tracking) out->Track(in);
   }
 
  private:

@@ -43,7 +43,11 @@ class BertProcessing : public PostProcessor {
 
 std::unique_ptr<PostProcessor> BuildBertProcessing(const json::Value& v, const BuildContext& ctx,
                                                    const std::string& path) {
-  return std::make_unique<BertProcessing>(ctx.RequireTokenIdPair(v, "cls", path), ctx.RequireTokenIdPair(v, "sep", path));
+  auto cls = ctx.RequireTokenIdPair(v, "cls", path);
+  auto sep = ctx.RequireTokenIdPair(v, "sep", path);
+  auto out = std::make_unique<BertProcessing>(cls.second, sep.second);
+  out->special_token_names = {{cls.second, cls.first}, {sep.second, sep.first}};
+  return out;
 }
 
 }  // namespace tokenizer

@@ -35,9 +35,14 @@ class RobertaProcessing : public PostProcessor {
 
 std::unique_ptr<PostProcessor> BuildRobertaProcessing(const json::Value& v, const BuildContext& ctx,
                                                       const std::string& path) {
-  ctx.GetBool(v, "trim_offsets", true, path);
-  ctx.GetBool(v, "add_prefix_space", true, path);
-  return std::make_unique<RobertaProcessing>(ctx.RequireTokenIdPair(v, "cls", path), ctx.RequireTokenIdPair(v, "sep", path));
+  const bool trim = ctx.GetBool(v, "trim_offsets", true, path);
+  const bool add_prefix_space = ctx.GetBool(v, "add_prefix_space", true, path);
+  auto cls = ctx.RequireTokenIdPair(v, "cls", path);
+  auto sep = ctx.RequireTokenIdPair(v, "sep", path);
+  auto out = std::make_unique<RobertaProcessing>(cls.second, sep.second);
+  out->special_token_names = {{cls.second, cls.first}, {sep.second, sep.first}};
+  if (trim) out->offset_trims.push_back(add_prefix_space);
+  return out;
 }
 
 }  // namespace tokenizer

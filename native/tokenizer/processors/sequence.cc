@@ -18,10 +18,12 @@ std::unique_ptr<PostProcessor> BuildSequenceProcessing(const json::Value& v, con
   }
   std::unique_ptr<PostProcessor> active;
   size_t active_index = 0;
+  std::vector<bool> trims;
   for (size_t k = 0; k < list.size(); ++k) {
     const std::string p = path + ".processors[" + std::to_string(k) + "]";
     const bool identity = ctx.TypeOf(list[k], p) == "ByteLevel";
     auto part = BuildPostProcessor(list[k], ctx, p);  // validates every part
+    if (part) trims.insert(trims.end(), part->offset_trims.begin(), part->offset_trims.end());
     if (identity || !part) continue;
     if (active) {
       ctx.Fail(list[k], p,
@@ -32,6 +34,7 @@ std::unique_ptr<PostProcessor> BuildSequenceProcessing(const json::Value& v, con
     active_index = k;
   }
   if (!active) active = MakeIdentityProcessing();
+  active->offset_trims = std::move(trims);  // (special_token_names: the active one's)
   return active;
 }
 

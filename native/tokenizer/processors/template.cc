@@ -109,6 +109,7 @@ std::vector<Piece> ParseTemplate(const json::Value& v, const std::map<std::strin
 std::unique_ptr<PostProcessor> BuildTemplateProcessing(const json::Value& v, const BuildContext& ctx,
                                                        const std::string& path) {
   std::map<std::string, std::vector<int32_t>, std::less<>> specials;
+  std::vector<std::pair<int32_t, std::string>> names;
   // Like HF, all three fields are required.
   const json::Value st = v.Find("special_tokens");
   if (!st.exists()) ctx.Fail(v, path, "missing required field \"special_tokens\"");
@@ -124,6 +125,10 @@ std::unique_ptr<PostProcessor> BuildTemplateProcessing(const json::Value& v, con
     for (size_t i = 0; i < ids.size(); ++i) list.push_back(ctx.ToId(ids[i], p + ".ids[" + std::to_string(i) + "]"));
     // HF keys the map by the token's own "id" field.
     const std::string id = ctx.GetString(tok, "id", name, p);
+    const json::Value tokens = tok.Find("tokens");
+    for (size_t i = 0; i < list.size() && tokens.is_array() && i < tokens.size(); ++i) {
+      if (tokens[i].is_string()) names.emplace_back(list[i], std::string(tokens[i].string_value()));
+    }
     specials[id] = std::move(list);
   }
   const json::Value single = v.Find("single");
@@ -132,7 +137,9 @@ std::unique_ptr<PostProcessor> BuildTemplateProcessing(const json::Value& v, con
   if (!pair.exists()) ctx.Fail(v, path, "missing required field \"pair\"");
   std::vector<Piece> s = ParseTemplate(single, specials, ctx, path + ".single", false);
   std::vector<Piece> p = ParseTemplate(pair, specials, ctx, path + ".pair", true);
-  return std::make_unique<TemplateProcessing>(std::move(s), std::move(p));
+  auto out = std::make_unique<TemplateProcessing>(std::move(s), std::move(p));
+  out->special_token_names = std::move(names);
+  return out;
 }
 
 }  // namespace tokenizer
