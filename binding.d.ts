@@ -14,6 +14,7 @@ export interface NativeLoadOptions {
   logLevel?: 'off' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose';
   maxLength?: number;
   truncation?: 'longest_first' | 'only_first' | 'only_second';
+  truncationDirection?: 'right' | 'left';
   /** Default: sigmoid for one label, none for several (sentence-transformers' rule). */
   activation?: 'sigmoid' | 'softmax' | 'none';
   maxBatchTokens?: number;
@@ -38,6 +39,7 @@ export interface NativePairPolicy {
   chunk?: boolean;
   chunkOverlap?: number;
   maxChunksPerDoc?: number;
+  truncationDirection?: 'right' | 'left';
 }
 
 export interface NativeStats {

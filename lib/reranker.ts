@@ -6,7 +6,7 @@ import { CrossrankError, fromNative, invalidArgument } from './errors';
 import { checkDownloadOptions, downloadModel, type DownloadOptions, isHubId } from './hub';
 import { type Activation, locateModel, readModelFolder } from './model-folder';
 import { resolveOrtLibrary } from './ort';
-import { TRUNCATIONS, type Truncation } from './tokenizer';
+import { TRUNCATION_DIRECTIONS, TRUNCATIONS, type Truncation, type TruncationDirection } from './tokenizer';
 import {
   booleanOption,
   describe,
@@ -35,6 +35,8 @@ export interface LoadOptions extends DownloadOptions {
   maxLength?: number;
   /** How a pair longer than maxLength is shortened. Default 'longest_first', as sentence-transformers does. */
   truncation?: Truncation;
+  /** Which end truncation keeps: 'right' keeps the start (default, as Hugging Face), 'left' the end. */
+  truncationDirection?: TruncationDirection;
   /** Score transform. Default: config.json's, else 'sigmoid' for one label and 'none' for several. */
   activation?: Activation;
   /** Padded tokens per inference batch (batch size x longest pair). Default 512 on CPU, 16384 on CUDA. */
@@ -66,6 +68,8 @@ function defaultLogLevel(): LogLevel {
 export interface CallOptions {
   /** Aborting rejects the call with the signal's reason; its queued pairs are dropped. */
   signal?: AbortSignal;
+  /** Which end of a too-long text truncation keeps for this call ('left': its end). Default: info.truncationDirection. */
+  truncationDirection?: TruncationDirection;
 }
 
 export type LongDocuments = 'truncate' | 'chunk';
@@ -97,8 +101,12 @@ export interface RerankResult<D = RerankDocument> {
   score: number;
   /** With returnDocuments: the document as given. */
   document?: D;
-  /** With longDocuments 'chunk': which window gave the score (its position among the document's windows). */
-  chunk?: { index: number };
+  /**
+   * With longDocuments 'chunk': the window that gave the score — its position among the document's
+   * windows, and where it is in the document's text: `text.slice(start, end)` (JavaScript string
+   * indices, on token boundaries), e.g. to highlight the passage.
+   */
+  chunk?: { index: number; start: number; end: number };
   /** With longDocuments 'chunk': windows past maxChunksPerDoc that were not scored (0 when none). */
   droppedChunks?: number;
 }
@@ -144,6 +152,8 @@ export interface RerankerInfo {
   labels: string[];
   maxLength: number;
   truncation: Truncation;
+  /** Which end of a too-long text truncation keeps: 'right' keeps the start (default), 'left' the end. */
+  truncationDirection: TruncationDirection;
   /** The score transform applied by this Reranker (the `activation` option, else modelActivation). */
   activation: Activation;
   /**
@@ -229,6 +239,8 @@ export class Reranker {
     const threads = integerOption(opts.threads, 'options.threads', 0, 1024) ?? 0;
     const requestedMaxLength = integerOption(opts.maxLength, 'options.maxLength', 2);
     const truncation = enumOption(opts.truncation, 'options.truncation', TRUNCATIONS) ?? 'longest_first';
+    const truncationDirection =
+      enumOption(opts.truncationDirection, 'options.truncationDirection', TRUNCATION_DIRECTIONS) ?? 'right';
     const requestedActivation = enumOption(opts.activation, 'options.activation', ['sigmoid', 'softmax', 'none'] as const);
     const maxBatchTokens = integerOption(opts.maxBatchTokens, 'options.maxBatchTokens', 1) ?? DEVICE_DEFAULTS[device].maxBatchTokens;
     const maxBatchSize = integerOption(opts.maxBatchSize, 'options.maxBatchSize', 1) ?? DEVICE_DEFAULTS[device].maxBatchSize;
@@ -260,6 +272,7 @@ export class Reranker {
         logLevel,
         maxLength,
         truncation,
+        truncationDirection,
         activation: requestedActivation ?? folder.activation,
         maxBatchTokens,
         maxBatchSize,
@@ -282,6 +295,7 @@ export class Reranker {
         folder.labels?.length === numLabels ? folder.labels : Array.from({ length: numLabels }, (_, i) => `LABEL_${i}`),
       maxLength,
       truncation,
+      truncationDirection,
       activation: nativeInfo.activation,
       // The native side's rule when no activation is given (sentence-transformers' default).
       modelActivation: folder.activation ?? (numLabels === 1 ? 'sigmoid' : 'none'),
@@ -340,7 +354,10 @@ export class Reranker {
   ): Promise<DetailedScores & { chunks?: Uint32Array }> {
     const handle = this.#open();
     const checked = pairsArgument(pairs);
-    const signal = signalOption(optionsObject<CallOptions>(options, 'options').signal, 'options.signal');
+    const callOptions = optionsObject<CallOptions>(options, 'options');
+    const signal = signalOption(callOptions.signal, 'options.signal');
+    const truncationDirection = enumOption(callOptions.truncationDirection, 'options.truncationDirection', TRUNCATION_DIRECTIONS);
+    if (truncationDirection !== undefined) policy = { ...policy, truncationDirection };
     signal?.throwIfAborted();
     if (checked.length === 0) return { scores: new Float32Array(0), timings: NO_WORK };
 
@@ -425,7 +442,7 @@ export class Reranker {
     }
     const { scores, chunks, timings } = await this.#score(
       texts.map((text) => [query, text] as const),
-      { signal: opts.signal },
+      { signal: opts.signal, truncationDirection: opts.truncationDirection },
       withTimings,
       { maxQueryLength, chunk, chunkOverlap, maxChunksPerDoc },
     );
@@ -433,7 +450,7 @@ export class Reranker {
       const result: RerankResult<D> = { index, score };
       if (returnDocuments) result.document = documents[index];
       if (chunks) {
-        result.chunk = { index: chunks[index * 4] };
+        result.chunk = { index: chunks[index * 4], start: chunks[index * 4 + 1], end: chunks[index * 4 + 2] };
         result.droppedChunks = chunks[index * 4 + 3];
       }
       return result;

@@ -120,10 +120,51 @@ describe('long documents', () => {
         const kept = Math.min(windows.length, 10);
         const [result] = await reranker.rerank('query', [document], { longDocuments: 'chunk', chunkOverlap: overlap });
         expect(result.score).toBe(winner < kept ? 1 : 0);
-        if (winner < kept) expect(result.chunk).toEqual({ index: winner });
+        if (winner < kept) expect(result.chunk?.index).toBe(winner);
         expect(result.droppedChunks).toBe(windows.length - kept);
       }
     }
+  });
+
+  it("chunk offsets slice the winning window out of the original text, as Hugging Face's offsets place it", async () => {
+    // Non-ASCII words (an astral emoji is two JavaScript string units) before the marker.
+    const words = filler(300).split(' ');
+    words[40] = 'café';
+    words[120] = '😀';
+    words[200] = 'naïve';
+    words[230] = MARKER;
+    const document = words.join(' ');
+    const { windows } = await expectedWindows('query', document, 80);
+    const encoding = await hf.encode(document, null, { addSpecialTokens: false });
+    const position = encoding.getIds().indexOf(markerId);
+    const winner = windows.findIndex(([s, e]) => position >= s && position < e);
+    // Hugging Face counts code points; JavaScript strings count UTF-16 units.
+    const codePoints = Array.from(document);
+    const toIndex = (cp: number) => codePoints.slice(0, cp).join('').length;
+    const offsets = encoding.getOffsets();
+    const [s, e] = windows[winner];
+    const [result] = await reranker.rerank('query', [document], { longDocuments: 'chunk' });
+    expect(result.chunk).toEqual({ index: winner, start: toIndex(offsets[s][0]), end: toIndex(offsets[e - 1][1]) });
+    const passage = document.slice(result.chunk!.start, result.chunk!.end);
+    expect(passage).toContain(MARKER);
+    expect(passage.startsWith(' ')).toBe(false);
+    expect(passage.endsWith(' ')).toBe(false);
+  });
+
+  it("truncationDirection 'left' keeps the end of a long document (per call, or as the load default)", async () => {
+    const document = `${filler(300)} ${MARKER}`;
+    expect((await reranker.rerank('query', [document]))[0].score).toBe(0);
+    expect((await reranker.rerank('query', [document], { truncationDirection: 'left' }))[0].score).toBe(1);
+    expect((await reranker.score([['query', document]], { truncationDirection: 'left' }))[0]).toBe(1);
+    const left = await Reranker.load(dir, { activation: 'none', maxLength: 128, truncationDirection: 'left' });
+    try {
+      expect(left.info.truncationDirection).toBe('left');
+      expect((await left.score([['query', document]]))[0]).toBe(1);
+      expect((await left.score([['query', document]], { truncationDirection: 'right' }))[0]).toBe(0);
+    } finally {
+      await left.close();
+    }
+    await rejectsWith(reranker.score([['q', 'd']], { truncationDirection: 'up' as never }), 'INVALID_ARGUMENT', /options\.truncationDirection must be one of 'right', 'left'/);
   });
 
   it('maxChunksPerDoc: windows past it are not scored, and counted', async () => {
@@ -135,7 +176,7 @@ describe('long documents', () => {
     expect(few.droppedChunks).toBe(windows.length - 3);
     const [all] = await reranker.rerank('query', [document], { longDocuments: 'chunk', maxChunksPerDoc: 100 });
     expect(all.score).toBe(1);
-    expect(all).toMatchObject({ chunk: { index: windows.length - 1 }, droppedChunks: 0 });
+    expect(all).toMatchObject({ chunk: { index: windows.length - 1, end: document.length }, droppedChunks: 0 });
   });
 
   it('maxQueryLength shortens a long query (or rejects it under only_second)', async () => {

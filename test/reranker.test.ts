@@ -130,6 +130,26 @@ describe('logit parity with onnxruntime-node + Hugging Face tokenizers', () => {
     }
   });
 
+  it("matches within 1e-4 with truncationDirection 'left' (Hugging Face's direction Left)", async () => {
+    const reranker = await Reranker.load(fixture('tiny'), { activation: 'none', truncationDirection: 'left' });
+    const reference = await ReferencePipeline.load(
+      path.join(fixture('tiny'), 'tokenizer.json'),
+      reranker.info.modelPath,
+      reranker.info.maxLength,
+      'left',
+    );
+    try {
+      const scores = await reranker.score(pairs);
+      let worst = 0;
+      for (let i = 0; i < pairs.length; i++) {
+        worst = Math.max(worst, Math.abs(scores[i] - (await reference.logits(pairs[i][0], pairs[i][1]))[0]));
+      }
+      expect(worst).toBeLessThanOrEqual(1e-4);
+    } finally {
+      await Promise.all([reranker.close(), reference.release()]);
+    }
+  });
+
   it.skipIf(!HAVE_SHARED)(`matches within 1e-4 with bert-base-uncased's tokenizer (${HAVE_SHARED ? 'shared files present' : SHARED_MISSING_MESSAGE})`, () =>
     expectLogitParity(fixture('tiny-bert-vocab'), pairs),
   );

@@ -87,14 +87,21 @@ describe('TEI POST /rerank', () => {
     expect((await post(`${url}/rerank`, { query: QUERY, texts: ['short', LONG] })).status).toBe(200);
   });
 
-  it("truncation_direction: 'Right' (either case) works, 'Left' is a 422 for now, anything else a 422", async () => {
-    expect((await post(`${url}/rerank`, { query: QUERY, texts: TEXTS, truncation_direction: 'Right' })).status).toBe(200);
-    expect((await post(`${url}/rerank`, { query: QUERY, texts: TEXTS, truncation_direction: 'right' })).status).toBe(200);
-    for (const direction of ['Left', 'left']) {
-      const left = await post(`${url}/rerank`, { query: QUERY, texts: TEXTS, truncation_direction: direction });
-      expect(left.status).toBe(422);
-      expect(left.json).toEqual({ error: expect.stringMatching(/'Left' is not supported yet/), error_type: 'Validation' });
+  it("truncation_direction: 'Right' and 'Left' (either case) truncate as the library does, anything else a 422", async () => {
+    const texts = [LONG, `${LONG} tail words that only left truncation keeps`];
+    for (const [direction, library] of [['Right', 'right'], ['right', 'right'], ['Left', 'left'], ['left', 'left']] as const) {
+      const res = await post(`${url}/rerank`, { query: QUERY, texts, truncation_direction: direction, raw_scores: true });
+      expect(res.status).toBe(200);
+      const expected = await raw.rerank(QUERY, texts, { truncationDirection: library });
+      expect(res.json.map((r: { index: number; score: number }) => [r.index, r.score])).toEqual(
+        expected.map((r) => [r.index, expect.closeTo(r.score, 5)]),
+      );
     }
+    // The two texts differ only at their end: right truncation scores them alike, left does not.
+    const right = await raw.score(texts.map((t) => [QUERY, t] as [string, string]));
+    const left = await raw.score(texts.map((t) => [QUERY, t] as [string, string]), { truncationDirection: 'left' });
+    expect(right[0]).toBeCloseTo(right[1], 6);
+    expect(Math.abs(left[0] - left[1])).toBeGreaterThan(1e-6);
     const bad = await post(`${url}/rerank`, { query: QUERY, texts: TEXTS, truncation_direction: 'Up' });
     expect(bad.status).toBe(422);
     expect(bad.json.error).toMatch(/truncation_direction.*'Right' or 'Left'.*"Up"/);

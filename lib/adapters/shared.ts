@@ -37,6 +37,7 @@ const LOAD_OPTION_KEYS = Object.keys({
   threads: true,
   maxLength: true,
   truncation: true,
+  truncationDirection: true,
   activation: true,
   maxBatchTokens: true,
   maxBatchSize: true,

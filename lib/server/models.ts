@@ -2,7 +2,7 @@ import type { Activation } from '../model-folder';
 import { type CallTimings, type LoadOptions, Reranker, type RerankerStats } from '../reranker';
 import { Tokenizer } from '../tokenizer';
 import { ApiError } from './errors';
-import type { RerankJob, TruncationDirection } from './wire';
+import type { RerankJob } from './wire';
 
 /** Load options as the CLI passes them (`dtype`, `revision`: for a Hub id). */
 export type ModelLoadOptions = LoadOptions;
@@ -36,17 +36,6 @@ const ACTIVATIONS: Record<Activation, (logit: number) => number> = {
   softmax: () => 1,
   none: (x) => x,
 };
-
-/**
- * TEI's `truncation_direction`. 'Left' needs a tokenizer option that is being built elsewhere; until
- * it lands it is refused here, and only here: switch it on by passing the direction to the load or
- * call option once the tokenizer takes one.
- */
-function checkTruncationDirection(direction: TruncationDirection): void {
-  if (direction === 'Left') {
-    throw new ApiError('validation', "Input validation error: `truncation_direction` 'Left' is not supported yet; use 'Right'");
-  }
-}
 
 /** The native tokenizer's largest maxLength: counting with it is counting without truncation. */
 const UNLIMITED_TOKENS = 1 << 30;
@@ -86,7 +75,6 @@ export class ServedModel {
         `Input validation error: batch size ${count} > maximum allowed batch size ${limits.maxClientBatchSize}`,
       );
     }
-    checkTruncationDirection(job.truncationDirection);
     if (!(job.truncate ?? limits.autoTruncate)) this.#checkFits(job);
 
     const { results, timings } = await this.reranker.rerankDetailed(job.query, job.documents, {
@@ -94,6 +82,7 @@ export class ServedModel {
       fields: job.rankFields,
       longDocuments: job.maxChunksPerDoc !== undefined ? 'chunk' : 'truncate',
       maxChunksPerDoc: job.maxChunksPerDoc,
+      truncationDirection: job.truncationDirection === 'Left' ? 'left' : 'right',
       signal: limits.signal,
     });
     // Loaded with activation 'none' (see ModelSet.load): raw_scores reads the logit, everything

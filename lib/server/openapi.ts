@@ -26,7 +26,7 @@ const SCHEMAS = {
       query: str,
       texts: { ...arrayOf(str), minItems: 1 },
       truncate: { type: ['boolean', 'null'], description: 'Default: the server --auto-truncate (true)' },
-      truncation_direction: { enum: ['Right', 'Left'], default: 'Right', description: "'Left' answers 422 for now" },
+      truncation_direction: { enum: ['Right', 'Left'], default: 'Right', description: "'Left' keeps the end of a text that is too long" },
       raw_scores: { ...bool, default: false },
       return_text: { ...bool, default: false },
     },

@@ -142,14 +142,28 @@ Napi::Float32Array ScoresToJs(Napi::Env env, engine::Request& request) {
   return Napi::Float32Array::New(env, count, Napi::ArrayBuffer(env, buffer), 0);
 }
 
-// Per pair: [window, tokenStart, tokenEnd, dropped], see engine::ChunkChoice.
+// The JavaScript string index (UTF-16 units) of byte `byte` of a valid UTF-8 string: a 4-byte
+// sequence is two units, anything shorter one. The addon's strings come from V8 (always valid UTF-8;
+// a lone surrogate arrives as a 3-byte U+FFFD, one unit, like the surrogate itself).
+uint32_t Utf16Index(std::string_view utf8, size_t byte) {
+  uint32_t units = 0;
+  for (size_t i = 0; i < byte && i < utf8.size(); ++i) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    if ((c & 0xC0) != 0x80) units += c >= 0xF0 ? 2 : 1;  // count lead bytes only
+  }
+  return units;
+}
+
+// Per pair: [window, start, end, dropped], start/end as JavaScript string indices into the document
+// (see engine::ChunkChoice).
 Napi::Uint32Array ChunksToJs(Napi::Env env, const engine::Request& request) {
   Napi::Uint32Array out = Napi::Uint32Array::New(env, request.chunks.size() * 4);
   for (size_t i = 0; i < request.chunks.size(); ++i) {
     const engine::ChunkChoice& c = request.chunks[i];
+    const std::string_view document = request.seconds[i];
     out[i * 4] = c.window;
-    out[i * 4 + 1] = c.token_start;
-    out[i * 4 + 2] = c.token_end;
+    out[i * 4 + 1] = Utf16Index(document, c.byte_start);
+    out[i * 4 + 2] = Utf16Index(document, c.byte_end);
     out[i * 4 + 3] = c.dropped;
   }
   return out;
@@ -208,6 +222,7 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
     engine::EngineConfig engine;
     engine.max_length = static_cast<size_t>(OptionalInteger(options, "maxLength", 512, 1, 1 << 20));
     engine.truncation = ParseTruncation(env, OptionalString(options, "truncation", "longest_first"));
+    engine.direction = ParseTruncationDirection(env, OptionalString(options, "truncationDirection", "right"));
     const std::string activation = OptionalString(options, "activation", "");
     if (!activation.empty()) engine.activation = engine::ParseActivation(activation);
     engine.max_batch_tokens = static_cast<size_t>(OptionalInteger(options, "maxBatchTokens", 512, 1, 1 << 30));
@@ -313,6 +328,8 @@ Napi::Value NativeReranker::Score(const Napi::CallbackInfo& info) {
     policy.chunk = OptionalBool(options, "chunk", false);
     policy.chunk_overlap = static_cast<size_t>(OptionalInteger(options, "chunkOverlap", 80, 0, 1 << 20));
     policy.max_chunks = static_cast<size_t>(OptionalInteger(options, "maxChunksPerDoc", 10, 1, 1 << 20));
+    const std::string direction = OptionalString(options, "truncationDirection", "");
+    if (!direction.empty()) policy.direction = ParseTruncationDirection(env, direction);
   }
   napi_deferred deferred;
   napi_value promise;

@@ -149,8 +149,11 @@ void Engine::Tokenize(Active& active) {
   tokenizer::EncodeOptions options;
   options.max_length = config_.max_length;
   options.truncation = config_.truncation;
+  options.direction = request.policy.direction.value_or(config_.direction);
   std::optional<PairBuilder> builder;
-  if (request.policy.uses_builder()) builder.emplace(*tokenizer_, config_.max_length, config_.truncation, request.policy);
+  if (request.policy.uses_builder()) {
+    builder.emplace(*tokenizer_, config_.max_length, config_.truncation, options.direction, request.policy);
+  }
   Windowing unused;
   for (size_t i = 0; i < request.size(); ++i) {
     try {
@@ -317,6 +320,8 @@ void Engine::KeepBestWindows(Active& active, size_t num_labels) {
     choice.window = unit.window.index;
     choice.token_start = unit.window.token_start;
     choice.token_end = unit.window.token_end;
+    choice.byte_start = unit.window.byte_start;
+    choice.byte_end = unit.window.byte_end;
   }
 }
 

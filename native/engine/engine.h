@@ -26,6 +26,7 @@ namespace crossrank::engine {
 struct EngineConfig {
   size_t max_length = 512;
   tokenizer::TruncationStrategy truncation = tokenizer::TruncationStrategy::LongestFirst;
+  tokenizer::TruncationDirection direction = tokenizer::TruncationDirection::Right;  // a call may override it
   Activation activation = Activation::Sigmoid;
   size_t max_batch_tokens = 512;
   size_t max_batch_size = 64;

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,14 +21,19 @@ struct PairPolicy {
   bool chunk = false;           // false: the document is truncated; true: cut into windows
   size_t chunk_overlap = 80;    // tokens shared by consecutive windows
   size_t max_chunks = 10;       // windows scored per document; later ones are dropped (and counted)
+  // Which end of a too-long sequence truncation keeps; unset: the engine's (the load option's).
+  std::optional<tokenizer::TruncationDirection> direction;
   bool uses_builder() const { return chunk || max_query_tokens > 0; }
 };
 
-// One window of a document, in tokens of the document encoded alone.
+// One window of a document, in tokens of the document encoded alone, and the bytes of the document's
+// UTF-8 text those tokens came from (the tokenizer's offsets).
 struct Window {
   uint32_t index = 0;
   uint32_t token_start = 0;
   uint32_t token_end = 0;
+  uint32_t byte_start = 0;
+  uint32_t byte_end = 0;
 };
 
 // One model input: a pair, or the query beside one window of the pair's document.
@@ -47,7 +53,7 @@ struct Windowing {
 class PairBuilder {
  public:
   PairBuilder(const tokenizer::Tokenizer& tokenizer, size_t max_length, tokenizer::TruncationStrategy truncation,
-              const PairPolicy& policy);
+              tokenizer::TruncationDirection direction, const PairPolicy& policy);
 
   // Appends pair `pair`'s units. Throws tokenizer::TruncationError where no valid input exists (a query
   // over the limit under only_second) and std::invalid_argument for an overlap the window cannot hold.
@@ -57,11 +63,12 @@ class PairBuilder {
  private:
   const std::vector<int32_t>& QueryIds(std::string_view query);
   // One sequence without special tokens; max_tokens 0: all of it.
-  std::vector<int32_t> EncodeAlone(std::string_view text, size_t max_tokens) const;
+  tokenizer::Encoding EncodeAlone(std::string_view text, size_t max_tokens, bool with_offsets) const;
 
   const tokenizer::Tokenizer& tokenizer_;
   const size_t max_length_;
   const tokenizer::TruncationStrategy truncation_;
+  const tokenizer::TruncationDirection direction_;
   const PairPolicy policy_;
   const size_t specials_;  // special tokens of a pair
   // The calls rerank() makes share one query: encode it once.

@@ -30,6 +30,8 @@ struct ChunkChoice {
   uint32_t token_start = 0;  // the window, in tokens of the document encoded alone
   uint32_t token_end = 0;
   uint32_t dropped = 0;      // windows past PairPolicy::max_chunks, not scored
+  uint32_t byte_start = 0;   // the window's text: bytes of the document's UTF-8
+  uint32_t byte_end = 0;
 };
 
 struct Request {

@@ -21,9 +21,14 @@ export class ReferencePipeline {
     private readonly session: ort.InferenceSession,
   ) {}
 
-  static async load(tokenizerPath: string, modelPath: string, maxLength = 512): Promise<ReferencePipeline> {
+  static async load(
+    tokenizerPath: string,
+    modelPath: string,
+    maxLength = 512,
+    direction: 'right' | 'left' = 'right',
+  ): Promise<ReferencePipeline> {
     const tokenizer = HfTokenizer.fromFile(tokenizerPath);
-    tokenizer.setTruncation(maxLength, { strategy: 'LongestFirst' as never });
+    tokenizer.setTruncation(maxLength, { strategy: 'LongestFirst' as never, direction: direction as never });
     const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: 1 });
     return new ReferencePipeline(tokenizer, session);
   }
