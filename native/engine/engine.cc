@@ -135,11 +135,12 @@ void Engine::TokenizerLoop() {
       to_tokenize_.pop_front();
       if (active->done) continue;  // cancelled while queued
     }
-    Tokenize(*active);
+    Tokenize(std::move(active));
   }
 }
 
-void Engine::Tokenize(Active& active) {
+void Engine::Tokenize(ActivePtr owned) {
+  Active& active = *owned;
   const Request& request = *active.request;
   const auto start = Clock::now();
   std::vector<Unit> units;
@@ -183,7 +184,10 @@ void Engine::Tokenize(Active& active) {
     std::lock_guard<std::mutex> lock(mu_);
     active.request->timings.tokenize_ms = MillisSince(start);
     stats_.tokenize_ms += active.request->timings.tokenize_ms;
-    if (active.done) return;  // cancelled or closed meanwhile
+    if (active.done) {  // cancelled or closed meanwhile
+      owned.reset();
+      return;
+    }
     if (failure) {
       FinishLocked(active, std::move(failure), completed);
     } else if (request.size() == 0) {
@@ -201,6 +205,9 @@ void Engine::Tokenize(Active& active) {
       active.tokenized_at = Clock::now();
       planner_.Add(request.id, planned);
     }
+    // Let go while the lock is held: once it is released the call may finish on another thread, and
+    // a settled call must own no engine memory (active_ or `completed` keeps what is still needed).
+    owned.reset();
   }
   if (!completed.empty()) {
     Complete(completed);

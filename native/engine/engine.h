@@ -90,7 +90,7 @@ class Engine {
 
   void TokenizerLoop();
   void InferenceLoop(Ort::RunOptions* run_options);
-  void Tokenize(Active& active);
+  void Tokenize(ActivePtr active);
   void RunBatch(const std::vector<PlannedPair>& batch, std::vector<ActivePtr> owners, Ort::RunOptions* run_options);
   // Under mu_: marks the request finished with `error` (or success) and queues its completion.
   void FinishLocked(Active& active, std::optional<Error> error, std::vector<std::shared_ptr<Request>>& completed);
