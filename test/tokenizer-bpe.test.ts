@@ -268,13 +268,13 @@ const COHERE_CONFIGS: ParityConfig[] = [
   { name: 'single', subset: 500, pair: false },
   { name: 'single longest_first@9', subset: 300, pair: false, maxLength: 9, truncation: 'longest_first' },
   { name: 'pair without special tokens longest_first@32', subset: 300, pair: true, maxLength: 32, truncation: 'longest_first', addSpecialTokens: false },
-  { name: 'pair offsets', subset: 1000, pair: true, offsets: true },
-  { name: 'single offsets', subset: 300, pair: false, offsets: true },
-  { name: 'pair left longest_first@128', subset: 500, pair: true, maxLength: 128, truncation: 'longest_first', direction: 'left' },
-  { name: 'pair left longest_first@9 offsets', subset: 300, pair: true, maxLength: 9, truncation: 'longest_first', direction: 'left', offsets: true },
-  { name: 'pair left only_first@128', subset: 300, pair: true, maxLength: 128, truncation: 'only_first', direction: 'left' },
-  { name: 'pair left only_second@64 offsets', subset: 300, pair: true, maxLength: 64, truncation: 'only_second', direction: 'left', offsets: true },
-  { name: 'single left longest_first@9', subset: 300, pair: false, maxLength: 9, truncation: 'longest_first', direction: 'left' },
+  { name: 'pair offsets', subset: 400, pair: true, offsets: true },
+  { name: 'single offsets', subset: 200, pair: false, offsets: true },
+  { name: 'pair left longest_first@128', subset: 300, pair: true, maxLength: 128, truncation: 'longest_first', direction: 'left' },
+  { name: 'pair left longest_first@9 offsets', subset: 200, pair: true, maxLength: 9, truncation: 'longest_first', direction: 'left', offsets: true },
+  { name: 'pair left only_first@128', subset: 200, pair: true, maxLength: 128, truncation: 'only_first', direction: 'left' },
+  { name: 'pair left only_second@64 offsets', subset: 200, pair: true, maxLength: 64, truncation: 'only_second', direction: 'left', offsets: true },
+  { name: 'single left longest_first@9', subset: 200, pair: false, maxLength: 9, truncation: 'longest_first', direction: 'left' },
 ];
 
 describe('BPE tokenizer parity with HF tokenizers', () => {

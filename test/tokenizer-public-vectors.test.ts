@@ -42,6 +42,9 @@ describe.skipIf(!HAVE_SHARED)(`transformers.js's published bert-base-uncased ids
       ids: [101, 7592, 102, 2088, 102],
       typeIds: [0, 0, 0, 1, 1],
       attentionMask: [1, 1, 1, 1, 1],
+      tokens: ['[CLS]', 'hello', '[SEP]', 'world', '[SEP]'],
+      offsets: [[0, 0], [0, 5], [0, 0], [0, 5], [0, 0]],
+      sequenceIds: [null, 0, null, 1, null],
     });
   });
 });

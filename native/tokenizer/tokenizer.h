@@ -77,9 +77,12 @@ struct Encoding {
   // that token i was made from: HF's offsets, in bytes. A token that covers part of a character
   // (byte-level BPE, byte fallback) spans the whole character, so offsets always fall on
   // character boundaries and `input.substr(first, second - first)` is valid UTF-8. Tokens of one
-  // sequence are in input order and do not overlap (a range may be repeated: several tokens of
-  // one character). Special tokens added by the post-processor: {0, 0}. Added tokens found in the
-  // text (a literal "[SEP]") cover their match, lstrip/rstrip whitespace included.
+  // sequence come in input order; a range may repeat (several tokens of one character) or be
+  // empty (trim_offsets on a lone 'Ġ'), and HF's alignment rules can move a boundary by a
+  // character next to normalized-away text (tokenizer/README.md, "Offsets"). Cutting a document
+  // at token k's `first` (or after its `second`) never splits a character. Special tokens added
+  // by the post-processor: {0, 0}. Added tokens found in the text (a literal "[SEP]") cover their
+  // match, lstrip/rstrip whitespace included.
   std::vector<Offsets> offsets;
   // 0: from `first`; 1: from `second`; -1: a special token added by the post-processor.
   std::vector<int8_t> sequence_ids;
