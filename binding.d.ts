@@ -150,4 +150,6 @@ export interface NativeBinding {
   NativeReranker: typeof NativeReranker;
   NativeTokenizer: typeof NativeTokenizer;
   liveObjects(): NativeLiveObjects;
+  /** Stops every engine in the process before exit() runs ORT's static destructors. */
+  stopForExit(): void;
 }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 
 import type { NativeBinding } from '../binding';
 
@@ -13,6 +14,9 @@ export function native(): NativeBinding {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const load = require('node-gyp-build') as (dir: string) => NativeBinding;
     binding = load(path.join(__dirname, '..'));
+    // Node emits 'exit' before exit() runs static destructors, ONNX Runtime's among them: stop our
+    // threads first (see native/runtime/process_exit.h). Workers stop theirs in their own teardown.
+    if (isMainThread) process.once('exit', binding.stopForExit);
   }
   return binding;
 }

@@ -4,6 +4,7 @@
 #include "addon/errors.h"
 #include "addon/reranker.h"
 #include "addon/tokenizer.h"
+#include "runtime/process_exit.h"
 
 namespace crossrank::addon {
 
@@ -33,6 +34,12 @@ Napi::Value LiveObjects(const Napi::CallbackInfo& info) {
   return out;
 }
 
+// For lib/'s process 'exit' listener (main thread): see runtime/process_exit.h.
+Napi::Value StopForExit(const Napi::CallbackInfo& info) {
+  runtime::StopForExit();
+  return info.Env().Undefined();
+}
+
 Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   Napi::Function reranker = NativeReranker::Define(env);
@@ -43,6 +50,7 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeReranker", reranker);
   exports.Set("NativeTokenizer", tokenizer);
   exports.Set("liveObjects", Napi::Function::New<LiveObjects>(env, "liveObjects"));
+  exports.Set("stopForExit", Napi::Function::New<StopForExit>(env, "stopForExit"));
   return exports;
 }
 

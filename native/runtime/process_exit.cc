@@ -23,7 +23,7 @@ ExitState& State() {
   return *state;
 }
 
-void StopEverythingAtExit() {
+void StopEverything() {
   ExitState& state = State();
   std::vector<ExitStopper*> stoppers;
   {
@@ -40,11 +40,13 @@ void StopEverythingAtExit() {
 
 }  // namespace
 
+void StopForExit() { StopEverything(); }
+
 void InstallExitHandler() {
   static std::once_flag once;
   std::call_once(once, [] {
     State();
-    std::atexit(StopEverythingAtExit);
+    std::atexit(StopEverything);
   });
 }
 

@@ -1,15 +1,22 @@
 // process.exit() (and any other exit() of the host) runs static destructors, ONNX Runtime's included,
 // while our threads may still be inside it: an engine running a batch, a load building a session.
-// One handler, registered right after the runtime is loaded so that it runs before the runtime's own
-// destructors, stops every registered user and waits for the rest to leave ORT.
+// StopForExit stops every registered user and waits for the rest to leave ORT. lib/ calls it from
+// the main thread's 'exit' event, which Node emits before exit() (process.exit(), an uncaught
+// exception, a drained loop); an atexit handler, registered right after the runtime is loaded, is
+// the fallback for other exits, but it runs only before the destructors ORT registered by then (ORT
+// creates some statics lazily, during runs: those would already be gone).
 #pragma once
 
 #include <functional>
 
 namespace crossrank::runtime {
 
-// Registers the exit handler once per process; LoadOrtLibrary calls it after dlopen.
+// Registers the atexit fallback once per process; LoadOrtLibrary calls it after dlopen.
 void InstallExitHandler();
+
+// Stops every engine in the process and waits for loads still inside ORT. Idempotent; afterwards
+// engines refuse new calls (Closed) and new loads are waited for at the next call.
+void StopForExit();
 
 // While alive, `stop` is called at process exit (from the exiting thread) and must return only when its
 // owner no longer uses ORT. For engines, whose threads can be told to stop.
