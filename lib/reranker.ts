@@ -432,8 +432,9 @@ export class Reranker {
     const returnDocuments = booleanOption(opts.returnDocuments, 'options.returnDocuments') ?? false;
     const defaults = this.info;
     const chunk = (enumOption(opts.longDocuments, 'options.longDocuments', ['truncate', 'chunk'] as const) ?? defaults.longDocuments) === 'chunk';
-    const chunkOverlap = integerOption(opts.chunkOverlap, 'options.chunkOverlap', 0) ?? defaults.chunkOverlap;
-    const maxChunksPerDoc = integerOption(opts.maxChunksPerDoc, 'options.maxChunksPerDoc', 1) ?? defaults.maxChunksPerDoc;
+    // An overlap can never reach maxLength (a window is shorter); the native side's own bounds match.
+    const chunkOverlap = integerOption(opts.chunkOverlap, 'options.chunkOverlap', 0, defaults.maxLength - 1) ?? defaults.chunkOverlap;
+    const maxChunksPerDoc = integerOption(opts.maxChunksPerDoc, 'options.maxChunksPerDoc', 1, 1 << 20) ?? defaults.maxChunksPerDoc;
     const maxQueryLength =
       integerOption(opts.maxQueryLength, 'options.maxQueryLength', 1, defaults.maxLength - 1) ?? defaults.maxQueryLength;
     const texts = documentTexts(documents, documentTextOptions<D>(opts));

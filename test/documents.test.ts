@@ -196,6 +196,7 @@ describe('long documents', () => {
   it('every bad option is a typed error', async () => {
     await rejectsWith(reranker.rerank('q', ['d'], { longDocuments: 'split' as never }), 'INVALID_ARGUMENT', /options\.longDocuments must be one of 'truncate', 'chunk'/);
     await rejectsWith(reranker.rerank('q', ['d'], { chunkOverlap: -1 }), 'INVALID_ARGUMENT', /options\.chunkOverlap/);
+    await rejectsWith(reranker.rerank('q', ['d'], { chunkOverlap: 1e9 }), 'INVALID_ARGUMENT', /options\.chunkOverlap must be an integer from 0 to 127/);
     await rejectsWith(reranker.rerank('q', ['d'], { maxChunksPerDoc: 0 }), 'INVALID_ARGUMENT', /options\.maxChunksPerDoc/);
     await rejectsWith(reranker.rerank('q', ['d'], { maxQueryLength: 128 }), 'INVALID_ARGUMENT', /options\.maxQueryLength must be an integer from 1 to 127/);
     await rejectsWith(reranker.rerank('q', ['d'], { longDocuments: 'chunk', chunkOverlap: 124 }), 'INVALID_ARGUMENT', /chunkOverlap \(124\) must be smaller than the document window/);
