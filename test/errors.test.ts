@@ -193,7 +193,13 @@ describe('loading bad models fails clearly', () => {
     }
     expect(error).toBeInstanceOf(CrossrankError);
     expect((error as CrossrankError).code).toBe('CUDA_UNAVAILABLE');
-    expect((error as CrossrankError).message).toMatch(/ortLibraryPath/);
+    expect((error as CrossrankError).message).toMatch(/ortLibraryPath|LD_LIBRARY_PATH/);
+    // It names the library that could not be loaded (onnxruntime-node installed without its CUDA
+    // download lacks the provider libraries; a GPU build without CUDA lacks libcudart/cuBLAS/cuDNN).
+    expect((error as CrossrankError).message).toMatch(
+      /: (libonnxruntime_providers_\w+\.so is not beside the ONNX Runtime library|lib(cu|nv)\S+ \([^)]+\) could not be loaded)/,
+    );
+    expect((error as CrossrankError).message).toMatch(/ONNX Runtime said: /);
   });
 });
 

@@ -29,6 +29,35 @@ const char* ElementTypeName(ONNXTensorElementDataType type) {
   }
 }
 
+// The shared library a dlopen failure names ("...: libcudnn.so.9: cannot open shared object file"),
+// or "" when the reason is another one.
+std::string MissingLibrary(const std::string& reason) {
+  const size_t at = reason.rfind(": cannot open shared object file");
+  if (at == std::string::npos) return "";
+  size_t begin = reason.find_last_of(" /", at == 0 ? 0 : at - 1);
+  begin = begin == std::string::npos ? 0 : begin + 1;
+  return reason.substr(begin, at - begin);
+}
+
+// What to do about a library the CUDA provider could not load, by what the library is.
+std::string CudaAdvice(const std::string& library) {
+  auto is = [&](const char* prefix) { return library.rfind(prefix, 0) == 0; };
+  if (is("libonnxruntime_providers")) {
+    return library + " is not beside the ONNX Runtime library: that build has no CUDA provider. Point the "
+           "ortLibraryPath option (or CROSSRANK_ORT_LIBRARY) at libonnxruntime.so.1 of a GPU build whose folder "
+           "also holds libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so of the same version";
+  }
+  const char* what = is("libcudnn")                        ? "cuDNN"
+                     : is("libcublas")                     ? "cuBLAS"
+                     : is("libcudart")                     ? "the CUDA runtime"
+                     : is("libcufft") || is("libcurand")   ? "a CUDA math library"
+                     : is("libcuda.so")                    ? "the NVIDIA driver"
+                                                           : nullptr;
+  if (!what) return "";
+  return library + " (" + what + ") could not be loaded: install the version the ONNX Runtime GPU build was made "
+         "for, or add the folder that holds it (e.g. the lib/ folder of pip's nvidia-* wheels) to LD_LIBRARY_PATH";
+}
+
 void AppendCuda(Ort::SessionOptions& options, const SessionConfig& config) {
   const OrtApi& api = Ort::GetApi();
   OrtCUDAProviderOptionsV2* cuda = nullptr;
@@ -36,11 +65,14 @@ void AppendCuda(Ort::SessionOptions& options, const SessionConfig& config) {
     std::string reason = api.GetErrorMessage(status);
     api.ReleaseStatus(status);
     if (cuda) api.ReleaseCUDAProviderOptions(cuda);
-    throw Error(ErrorCode::CudaUnavailable,
-                "device 'cuda' is unavailable with the ONNX Runtime at " + config.ort_library_path + ": " + reason +
-                    ". Point the ortLibraryPath option (or CROSSRANK_ORT_LIBRARY) at libonnxruntime.so.1 of a GPU "
-                    "build whose folder also holds libonnxruntime_providers_cuda.so and "
-                    "libonnxruntime_providers_shared.so of the same version, with matching CUDA and cuDNN installed");
+    std::string advice = CudaAdvice(MissingLibrary(reason));
+    if (advice.empty()) {
+      advice = "Point the ortLibraryPath option (or CROSSRANK_ORT_LIBRARY) at libonnxruntime.so.1 of a GPU build "
+               "whose folder also holds libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so of "
+               "the same version, with matching CUDA and cuDNN installed";
+    }
+    throw Error(ErrorCode::CudaUnavailable, "device 'cuda' is unavailable with the ONNX Runtime at " +
+                                                config.ort_library_path + ": " + advice + ". ONNX Runtime said: " + reason);
   };
   if (OrtStatus* status = api.CreateCUDAProviderOptions(&cuda)) fail(status);
   const std::string device_id = std::to_string(config.device_id);
@@ -89,12 +121,15 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
   if (!IsRegularFile(config.model_path)) {
     throw Error(ErrorCode::ModelNotFound, "ONNX model file not found: " + config.model_path);
   }
+  // The environment first: appending an execution provider logs through it (ORT fails with "Attempt to
+  // use DefaultLogger but none has been registered" otherwise, hiding the provider's real error).
+  Ort::Env& env = SharedEnv();
   log_id_ = std::make_unique<SessionLogId>(config.log_level);
   // An explicit thread count asks for a pool of the model's own.
   bool shared_pool = config.intra_op_threads == 0 && SharedPoolAvailable();
   try {
     try {
-      session_ = std::make_unique<Ort::Session>(SharedEnv(), config.model_path.c_str(),
+      session_ = std::make_unique<Ort::Session>(env, config.model_path.c_str(),
                                                 MakeOptions(config, *log_id_, shared_pool));
     } catch (const Ort::Exception& e) {
       // Someone else (onnxruntime-node's JS API, say) created the process's ORT environment first,
@@ -102,7 +137,7 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
       if (!shared_pool || std::string(e.what()).find("GlobalThreadPools") == std::string::npos) throw;
       MarkSharedPoolUnavailable();
       shared_pool = false;
-      session_ = std::make_unique<Ort::Session>(SharedEnv(), config.model_path.c_str(),
+      session_ = std::make_unique<Ort::Session>(env, config.model_path.c_str(),
                                                 MakeOptions(config, *log_id_, shared_pool));
     }
   } catch (const Ort::Exception& e) {
