@@ -6,6 +6,7 @@
 #include "addon/args.h"
 #include "addon/errors.h"
 #include "addon/module.h"
+#include "tokenizer/unicode/utf8.h"
 #include "runtime/process_exit.h"
 
 namespace crossrank::addon {
@@ -142,28 +143,16 @@ Napi::Float32Array ScoresToJs(Napi::Env env, engine::Request& request) {
   return Napi::Float32Array::New(env, count, Napi::ArrayBuffer(env, buffer), 0);
 }
 
-// The JavaScript string index (UTF-16 units) of byte `byte` of a valid UTF-8 string: a 4-byte
-// sequence is two units, anything shorter one. The addon's strings come from V8 (always valid UTF-8;
-// a lone surrogate arrives as a 3-byte U+FFFD, one unit, like the surrogate itself).
-uint32_t Utf16Index(std::string_view utf8, size_t byte) {
-  uint32_t units = 0;
-  for (size_t i = 0; i < byte && i < utf8.size(); ++i) {
-    const auto c = static_cast<unsigned char>(utf8[i]);
-    if ((c & 0xC0) != 0x80) units += c >= 0xF0 ? 2 : 1;  // count lead bytes only
-  }
-  return units;
-}
-
 // Per pair: [window, start, end, dropped], start/end as JavaScript string indices into the document
 // (see engine::ChunkChoice).
 Napi::Uint32Array ChunksToJs(Napi::Env env, const engine::Request& request) {
   Napi::Uint32Array out = Napi::Uint32Array::New(env, request.chunks.size() * 4);
   for (size_t i = 0; i < request.chunks.size(); ++i) {
     const engine::ChunkChoice& c = request.chunks[i];
-    const std::string_view document = request.seconds[i];
+    const std::vector<uint32_t> at = tokenizer::utf8::Utf16Indices(request.seconds[i]);
     out[i * 4] = c.window;
-    out[i * 4 + 1] = Utf16Index(document, c.byte_start);
-    out[i * 4 + 2] = Utf16Index(document, c.byte_end);
+    out[i * 4 + 1] = at[c.byte_start];
+    out[i * 4 + 2] = at[c.byte_end];
     out[i * 4 + 3] = c.dropped;
   }
   return out;

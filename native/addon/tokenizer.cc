@@ -3,6 +3,7 @@
 #include "addon/args.h"
 #include "addon/errors.h"
 #include "addon/module.h"
+#include "tokenizer/unicode/utf8.h"
 
 namespace crossrank::addon {
 namespace {
@@ -13,26 +14,10 @@ Napi::Array ToJs(Napi::Env env, const std::vector<int32_t>& values) {
   return out;
 }
 
-// JS string (UTF-16) index of every UTF-8 byte offset of `text` that starts a character, and of
-// its end: what the native byte offsets become for `text.slice(start, end)`.
-std::vector<uint32_t> Utf16Indices(const std::string& text) {
-  std::vector<uint32_t> at(text.size() + 1, 0);
-  uint32_t units = 0;
-  for (size_t i = 0; i < text.size();) {
-    const unsigned char b = static_cast<unsigned char>(text[i]);
-    const size_t len = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-    for (size_t k = 0; k < len && i + k < text.size(); ++k) at[i + k] = units;
-    units += len == 4 ? 2 : 1;
-    i += len;
-  }
-  at[text.size()] = units;
-  return at;
-}
-
 Napi::Array OffsetsToJs(Napi::Env env, const tokenizer::Encoding& encoding, const std::string& first,
                         const std::string& second) {
-  const std::vector<uint32_t> in_first = Utf16Indices(first);
-  const std::vector<uint32_t> in_second = Utf16Indices(second);
+  const std::vector<uint32_t> in_first = tokenizer::utf8::Utf16Indices(first);
+  const std::vector<uint32_t> in_second = tokenizer::utf8::Utf16Indices(second);
   Napi::Array out = Napi::Array::New(env, encoding.offsets.size());
   for (size_t i = 0; i < encoding.offsets.size(); ++i) {
     const std::vector<uint32_t>& at = encoding.sequence_ids[i] == 1 ? in_second : in_first;

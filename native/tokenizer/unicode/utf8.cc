@@ -46,6 +46,19 @@ size_t WellFormedLen(std::string_view s, size_t i, size_t* bad) {
 
 bool IsValid(std::string_view s) { return FirstInvalid(s) == s.size(); }
 
+std::vector<uint32_t> Utf16Indices(std::string_view s) {
+  std::vector<uint32_t> at(s.size() + 1, 0);
+  uint32_t units = 0;
+  for (size_t i = 0; i < s.size();) {
+    const size_t len = SeqLen(static_cast<unsigned char>(s[i]));
+    for (size_t k = 0; k < len && i + k < s.size(); ++k) at[i + k] = units;
+    units += len == 4 ? 2 : 1;
+    i += len;
+  }
+  at[s.size()] = units;
+  return at;
+}
+
 size_t FirstInvalid(std::string_view s) {
   size_t i = 0;
   const size_t n = s.size();

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace crossrank {
 namespace tokenizer {
@@ -74,6 +75,11 @@ inline size_t CountChars(std::string_view s) {
   for (unsigned char c : s) n += (c & 0xC0) != 0x80;
   return n;
 }
+
+// For every byte offset of valid UTF-8 `s` (and s.size()), the JavaScript string index (UTF-16
+// units) it corresponds to: what byte offsets become for `text.slice(start, end)`. A 4-byte sequence
+// is two units; the bytes inside a sequence map to its start.
+std::vector<uint32_t> Utf16Indices(std::string_view s);
 
 // True when `s` is well-formed UTF-8 (no overlongs, surrogates or values above U+10FFFF).
 bool IsValid(std::string_view s);
