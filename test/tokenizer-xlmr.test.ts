@@ -105,7 +105,7 @@ describe.skipIf(!HAVE_CHARSMAP)('XLM-R-family tokenizer.json files: parity with 
     expect(Array.from(tok.encode('a <mask>').ids)).toEqual(Array.from(tok.encode('a<mask>').ids));
   });
 
-  it('loads a 250k-piece vocabulary quickly and matches HF on it', async () => {
+  it('loads a 250k-piece vocabulary and matches HF on it', async () => {
     const large = writeXlmrTokenizer(path.join(tmp, 'large.json'), { vocabSize: 'large', seed: 0, variant: 'm3' }).path;
     let best = Infinity;
     for (let k = 0; k < 3; k++) {
@@ -113,9 +113,8 @@ describe.skipIf(!HAVE_CHARSMAP)('XLM-R-family tokenizer.json files: parity with 
       Tokenizer.fromFile(large);
       best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
     }
+    // Reported, not asserted (speed belongs to bench/tokenizer.mjs): ~300 ms on an idle 2-core machine.
     console.log(`250,002-piece XLM-R tokenizer.json: Tokenizer.fromFile ${best.toFixed(0)} ms (best of 3)`);
-    // ~300 ms on an idle 2-core dev machine; generous bound for loaded CI machines.
-    expect(best).toBeLessThan(2000);
     await checkParity(large, multilingual(150, 21), [CONFIGS[0], CONFIGS[2]]);
   }, 60_000);
 });
