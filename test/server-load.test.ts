@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import net from 'node:net';
+import { once } from 'node:events';
 
 import { Reranker } from '../lib';
 import type { CrossrankServer } from '../lib/server';
@@ -87,4 +89,37 @@ describe('a client that disconnects mid-request', () => {
       await server.shutdown();
     }
   });
+});
+
+describe('shutdown', () => {
+  it('drains: a request in flight completes with Connection: close, /health answers 503 draining, new connections are refused', async () => {
+    const { server, url } = await testServer({ models: [{ id: fixture('medium'), options: { threads: 1 } }] });
+    const texts = Array.from({ length: 128 }, (_, i) => passage(i));
+    const inFlight = post(`${url}/rerank`, { query: QUERY, texts });
+    await vi.waitFor(async () => expect(metric(await scrape(url), 'te_queue_size')).toBeGreaterThan(0), { timeout: 30_000, interval: 20 });
+    // A probe whose request has started but not ended when the drain begins: its connection is not idle,
+    // so it stays open, and the request is answered by a draining server.
+    const { hostname, port, host } = new URL(url);
+    const probe = net.connect(Number(port), hostname);
+    await once(probe, 'connect');
+    probe.write(`GET /health HTTP/1.1\r\nHost: ${host}\r\n`);
+    let answer = '';
+    probe.on('data', (chunk: Buffer) => (answer += chunk.toString('latin1')));
+    const probeClosed = once(probe, 'close');
+
+    const stopped = server.shutdown();
+    expect(server.state).toBe('draining');
+    probe.write('\r\n');
+    await probeClosed;
+    expect(answer).toMatch(/^HTTP\/1\.1 503 /);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/i);
+    expect(answer).toMatch(/draining/);
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    expect(res.headers.get('connection')).toBe('close');
+    expect(res.json).toHaveLength(texts.length);
+    await stopped;
+  }, 60_000);
 });
