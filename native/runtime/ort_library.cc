@@ -73,7 +73,8 @@ const OrtLibrary& LoadOrtLibrary(const std::string& path) {
   Ort::InitApi(api);
   // After dlopen, so that at exit our handler runs before the destructors the library registered.
   InstallExitHandler();
-  g_library = std::make_unique<OrtLibrary>(OrtLibrary{canonical, version});
+  const OrtApi* api_v22 = MinorVersion(version) >= 22 ? base->GetApi(22) : nullptr;
+  g_library = std::make_unique<OrtLibrary>(OrtLibrary{canonical, version, api_v22});
   return *g_library;
 }
 

@@ -11,6 +11,9 @@ namespace crossrank::runtime {
 struct OrtLibrary {
   std::string path;     // the file that was dlopen'ed
   std::string version;  // the runtime's own version string, e.g. "1.30.0"
+  // The runtime's function table at API 22 (plugin execution providers), when it is that new; null
+  // otherwise. Our headers may be older than 22, so its newer entries are read by slot (cuda_provider.cc).
+  const OrtApi* api_v22 = nullptr;
 };
 
 // Loads the library once per process and initialises the C++ API over it. ORT keeps process-wide

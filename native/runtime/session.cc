@@ -8,6 +8,7 @@
 #include <cerrno>
 
 #include "common/error.h"
+#include "runtime/cuda_provider.h"
 #include "runtime/onnx_graph.h"
 #include "runtime/ort_library.h"
 
@@ -27,62 +28,6 @@ const char* ElementTypeName(ONNXTensorElementDataType type) {
     case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16: return "float16";
     default: return "an unsupported type";
   }
-}
-
-// The shared library a dlopen failure names ("...: libcudnn.so.9: cannot open shared object file"),
-// or "" when the reason is another one.
-std::string MissingLibrary(const std::string& reason) {
-  const size_t at = reason.rfind(": cannot open shared object file");
-  if (at == std::string::npos) return "";
-  size_t begin = reason.find_last_of(" /", at == 0 ? 0 : at - 1);
-  begin = begin == std::string::npos ? 0 : begin + 1;
-  return reason.substr(begin, at - begin);
-}
-
-// What to do about a library the CUDA provider could not load, by what the library is.
-std::string CudaAdvice(const std::string& library) {
-  auto is = [&](const char* prefix) { return library.rfind(prefix, 0) == 0; };
-  if (is("libonnxruntime_providers")) {
-    return library + " is not beside the ONNX Runtime library: that build has no CUDA provider. Point the "
-           "ortLibraryPath option (or CROSSRANK_ORT_LIBRARY) at libonnxruntime.so.1 of a GPU build whose folder "
-           "also holds libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so of the same version";
-  }
-  const char* what = is("libcudnn")                        ? "cuDNN"
-                     : is("libcublas")                     ? "cuBLAS"
-                     : is("libcudart")                     ? "the CUDA runtime"
-                     : is("libcufft") || is("libcurand")   ? "a CUDA math library"
-                     : is("libcuda.so")                    ? "the NVIDIA driver"
-                                                           : nullptr;
-  if (!what) return "";
-  return library + " (" + what + ") could not be loaded: install the version the ONNX Runtime GPU build was made "
-         "for, or add the folder that holds it (e.g. the lib/ folder of pip's nvidia-* wheels) to LD_LIBRARY_PATH";
-}
-
-void AppendCuda(Ort::SessionOptions& options, const SessionConfig& config) {
-  const OrtApi& api = Ort::GetApi();
-  OrtCUDAProviderOptionsV2* cuda = nullptr;
-  auto fail = [&](OrtStatus* status) {
-    std::string reason = api.GetErrorMessage(status);
-    api.ReleaseStatus(status);
-    if (cuda) api.ReleaseCUDAProviderOptions(cuda);
-    std::string advice = CudaAdvice(MissingLibrary(reason));
-    if (advice.empty()) {
-      advice = "Point the ortLibraryPath option (or CROSSRANK_ORT_LIBRARY) at libonnxruntime.so.1 of a GPU build "
-               "whose folder also holds libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so of "
-               "the same version, with matching CUDA and cuDNN installed";
-    }
-    throw Error(ErrorCode::CudaUnavailable, "device 'cuda' is unavailable with the ONNX Runtime at " +
-                                                config.ort_library_path + ": " + advice + ". ONNX Runtime said: " + reason);
-  };
-  if (OrtStatus* status = api.CreateCUDAProviderOptions(&cuda)) fail(status);
-  const std::string device_id = std::to_string(config.device_id);
-  // kSameAsRequested keeps the arena from doubling past what batches need; no convolutions, so the
-  // cuDNN algorithm search is irrelevant and HEURISTIC avoids probing.
-  const char* keys[] = {"device_id", "arena_extend_strategy", "cudnn_conv_algo_search", "do_copy_in_default_stream"};
-  const char* values[] = {device_id.c_str(), "kSameAsRequested", "HEURISTIC", "1"};
-  if (OrtStatus* status = api.UpdateCUDAProviderOptions(cuda, keys, values, 4)) fail(status);
-  if (OrtStatus* status = api.SessionOptionsAppendExecutionProvider_CUDA_V2(options, cuda)) fail(status);
-  api.ReleaseCUDAProviderOptions(cuda);
 }
 
 Ort::SessionOptions MakeOptions(const SessionConfig& config, const SessionLogId& log_id, bool shared_pool) {
@@ -110,7 +55,7 @@ Ort::SessionOptions MakeOptions(const SessionConfig& config, const SessionLogId&
   options.AddConfigEntry("session.intra_op.allow_spinning", "1");
   options.AddConfigEntry("session.force_spinning_stop", "1");
   options.AddConfigEntry("session.inter_op.allow_spinning", "0");
-  if (config.device == Device::Cuda) AppendCuda(options, config);
+  if (config.device == Device::Cuda) AppendCudaProvider(options, config);
   return options;
 }
 
