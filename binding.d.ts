@@ -39,6 +39,8 @@ export interface NativePairPolicy {
   chunk?: boolean;
   chunkOverlap?: number;
   maxChunksPerDoc?: number;
+  /** 0 or absent: no limit of the document's own. */
+  maxDocumentLength?: number;
   truncationDirection?: 'right' | 'left';
 }
 

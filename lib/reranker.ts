@@ -93,6 +93,12 @@ export interface RerankOptions<D = RerankDocument> extends CallOptions, Document
    * TRUNCATION_ERROR under truncation 'only_second'. Default: half of maxLength.
    */
   maxQueryLength?: number;
+  /**
+   * Tokens of each document kept (no special tokens), before it is paired with the query: the rest is
+   * cut (which end, by truncationDirection), as Cohere's `max_tokens_per_doc` does; with longDocuments
+   * 'chunk', the windows cover only what is kept. Default: no limit of its own (maxLength still applies).
+   */
+  maxDocumentLength?: number;
 }
 
 export interface RerankResult<D = RerankDocument> {
@@ -437,6 +443,7 @@ export class Reranker {
     const maxChunksPerDoc = integerOption(opts.maxChunksPerDoc, 'options.maxChunksPerDoc', 1, 1 << 20) ?? defaults.maxChunksPerDoc;
     const maxQueryLength =
       integerOption(opts.maxQueryLength, 'options.maxQueryLength', 1, defaults.maxLength - 1) ?? defaults.maxQueryLength;
+    const maxDocumentLength = integerOption(opts.maxDocumentLength, 'options.maxDocumentLength', 1, 1 << 30);
     const texts = documentTexts(documents, documentTextOptions<D>(opts));
     if (this.info.numLabels !== 1) {
       throw invalidArgument(`rerank() needs a model with one output label; this one has ${this.info.numLabels}. Use score()`);
@@ -445,7 +452,7 @@ export class Reranker {
       texts.map((text) => [query, text] as const),
       { signal: opts.signal, truncationDirection: opts.truncationDirection },
       withTimings,
-      { maxQueryLength, chunk, chunkOverlap, maxChunksPerDoc },
+      { maxQueryLength, chunk, chunkOverlap, maxChunksPerDoc, maxDocumentLength },
     );
     const results: RerankResult<D>[] = Array.from(scores, (score, index) => {
       const result: RerankResult<D> = { index, score };

@@ -193,6 +193,35 @@ describe('long documents', () => {
     }
   });
 
+  it('maxDocumentLength keeps that many tokens of each document (the start, or the end with truncationDirection left)', async () => {
+    const document = `${filler(40)} ${MARKER} ${filler(40)}`;
+    const docIds = (await hf.encode(document, null, { addSpecialTokens: false })).getIds();
+    const position = docIds.indexOf(markerId);
+    expect(position).toBeGreaterThan(10);
+    const score = async (options: object) => (await reranker.rerank('query', [document], options))[0].score;
+    expect(await score({})).toBe(1);
+    expect(await score({ maxDocumentLength: position })).toBe(0);
+    expect(await score({ maxDocumentLength: position + 1 })).toBe(1);
+    const fromEnd = docIds.length - position; // tokens from the marker to the end
+    expect(await score({ maxDocumentLength: fromEnd - 1, truncationDirection: 'left' })).toBe(0);
+    expect(await score({ maxDocumentLength: fromEnd, truncationDirection: 'left' })).toBe(1);
+    // With 'chunk', the windows cover only the kept tokens.
+    const long = `${filler(300)} ${MARKER}`;
+    const longIds = (await hf.encode(long, null, { addSpecialTokens: false })).getIds();
+    const [kept] = await reranker.rerank('query', [long], { longDocuments: 'chunk', maxDocumentLength: longIds.length });
+    expect(kept.score).toBe(1);
+    const [cut] = await reranker.rerank('query', [long], { longDocuments: 'chunk', maxDocumentLength: longIds.length - 1 });
+    expect(cut.score).toBe(0);
+    // Kept up to the marker: it is in the last window of the kept tokens, which ends with it.
+    const marked = `${filler(200)} ${MARKER} ${filler(100)}`;
+    const markedIds = (await hf.encode(marked, null, { addSpecialTokens: false })).getIds();
+    const keep = markedIds.indexOf(markerId) + 1;
+    const { windows } = await expectedWindows('query', `${filler(200)} ${MARKER}`, 80);
+    const [last] = await reranker.rerank('query', [marked], { longDocuments: 'chunk', maxDocumentLength: keep });
+    expect(last).toMatchObject({ score: 1, chunk: { index: windows.length - 1, end: marked.indexOf(MARKER) + MARKER.length }, droppedChunks: 0 });
+    await rejectsWith(reranker.rerank('q', ['d'], { maxDocumentLength: 0 }), 'INVALID_ARGUMENT', /options\.maxDocumentLength/);
+  });
+
   it('every bad option is a typed error', async () => {
     await rejectsWith(reranker.rerank('q', ['d'], { longDocuments: 'split' as never }), 'INVALID_ARGUMENT', /options\.longDocuments must be one of 'truncate', 'chunk'/);
     await rejectsWith(reranker.rerank('q', ['d'], { chunkOverlap: -1 }), 'INVALID_ARGUMENT', /options\.chunkOverlap/);

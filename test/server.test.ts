@@ -145,6 +145,26 @@ describe('TEI POST /rerank', () => {
   });
 });
 
+describe('Cohere POST /v2/rerank', () => {
+  it('max_tokens_per_doc cuts each document to that many tokens, as rerank() maxDocumentLength does', async () => {
+    const texts = [`${TEXTS[0]} ${LONG}`, `${LONG} ${TEXTS[0]}`, TEXTS[2]];
+    for (const maxTokens of [4, 40, 4096]) {
+      const res = await post(`${url}/v2/rerank`, { model: 'rerank-v3.5', query: QUERY, documents: texts, max_tokens_per_doc: maxTokens });
+      expect(res.status).toBe(200);
+      const expected = await reference.rerank(QUERY, texts, { maxDocumentLength: maxTokens });
+      expect(res.json.results.map((r: { index: number; relevance_score: number }) => [r.index, r.relevance_score])).toEqual(
+        expected.map((r) => [r.index, expect.closeTo(r.score, 5)]),
+      );
+    }
+    // The limit matters: 4 tokens leave the first two documents with different scores than the whole texts do.
+    const whole = await reference.score(texts.map((t) => [QUERY, t] as [string, string]));
+    const four = await reference.rerank(QUERY, texts, { maxDocumentLength: 4 });
+    expect(four.find((r) => r.index === 1)!.score).not.toBeCloseTo(whole[1], 6);
+    const bad = await post(`${url}/v2/rerank`, { model: 'm', query: QUERY, documents: texts, max_tokens_per_doc: 0 });
+    expect(bad.status).toBe(422);
+  });
+});
+
 describe('the other routes', () => {
   it('GET /health is 200 with an empty body when ready', async () => {
     const res = await fetch(`${url}/health`);

@@ -18,7 +18,7 @@ export type ModelSource = string | Reranker;
 /** The options of `Reranker.rerank()` an adapter passes through unchanged. */
 export type PassThroughRerankOptions<D> = Pick<
   RerankOptions<D>,
-  'longDocuments' | 'chunkOverlap' | 'maxChunksPerDoc' | 'maxQueryLength' | 'fields' | 'text'
+  'longDocuments' | 'chunkOverlap' | 'maxChunksPerDoc' | 'maxQueryLength' | 'maxDocumentLength' | 'fields' | 'text'
 >;
 
 /** Options every adapter's constructor takes: the model, how many results, and how to rank. */
@@ -60,6 +60,7 @@ const RERANK_OPTION_KEYS = Object.keys({
   chunkOverlap: true,
   maxChunksPerDoc: true,
   maxQueryLength: true,
+  maxDocumentLength: true,
   fields: true,
   text: true,
 } satisfies Record<keyof PassThroughRerankOptions<unknown>, true>);

@@ -82,6 +82,7 @@ export class ServedModel {
       fields: job.rankFields,
       longDocuments: job.maxChunksPerDoc !== undefined ? 'chunk' : 'truncate',
       maxChunksPerDoc: job.maxChunksPerDoc,
+      maxDocumentLength: job.maxTokensPerDoc,
       truncationDirection: job.truncationDirection === 'Left' ? 'left' : 'right',
       signal: limits.signal,
     });

@@ -40,7 +40,7 @@ const SCHEMAS = {
       query: str,
       documents: { ...arrayOf(str), minItems: 1 },
       top_n: int(1),
-      max_tokens_per_doc: { ...int(1), description: "Accepted; the model's maximum length truncates" },
+      max_tokens_per_doc: { ...int(1), description: "Each document is cut to this many tokens before it is paired with the query (the model's maximum length still applies)" },
       priority: int(0),
     },
     ['model', 'query', 'documents'],

@@ -119,6 +119,8 @@ export interface RerankJob {
   truncationDirection: TruncationDirection;
   /** Set: chunk long documents, this many windows at most. */
   maxChunksPerDoc?: number;
+  /** Cohere v2's max_tokens_per_doc: each document is cut to this many tokens before pairing. */
+  maxTokensPerDoc?: number;
 }
 
 // ── Reading a body ────────────────────────────────────────────────────────────────────────────────
@@ -184,7 +186,6 @@ export function parseTeiRerank(value: unknown): RerankJob {
 
 export function parseCohereV2Rerank(value: unknown): RerankJob {
   const body = bodyObject(value);
-  optional(body, 'max_tokens_per_doc', isPositiveInteger, 'an integer >= 1');
   optional(body, 'priority', isNonNegativeInteger, 'an integer >= 0');
   return {
     model: required(body, 'model', isString, 'a string'),
@@ -195,6 +196,7 @@ export function parseCohereV2Rerank(value: unknown): RerankJob {
     rawScores: false,
     truncate: true,
     truncationDirection: 'Right',
+    maxTokensPerDoc: optional(body, 'max_tokens_per_doc', isPositiveInteger, 'an integer >= 1'),
   };
 }
 

@@ -317,6 +317,7 @@ Napi::Value NativeReranker::Score(const Napi::CallbackInfo& info) {
     policy.chunk = OptionalBool(options, "chunk", false);
     policy.chunk_overlap = static_cast<size_t>(OptionalInteger(options, "chunkOverlap", 80, 0, 1 << 20));
     policy.max_chunks = static_cast<size_t>(OptionalInteger(options, "maxChunksPerDoc", 10, 1, 1 << 20));
+    policy.max_document_tokens = static_cast<size_t>(OptionalInteger(options, "maxDocumentLength", 0, 0, 1 << 30));
     const std::string direction = OptionalString(options, "truncationDirection", "");
     if (!direction.empty()) policy.direction = ParseTruncationDirection(env, direction);
   }

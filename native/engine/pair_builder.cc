@@ -54,17 +54,18 @@ void PairBuilder::Build(uint32_t pair, std::string_view query, std::string_view 
   *windowing = Windowing{};
 
   if (!policy_.chunk) {
-    if (!query_cut_) {
-      // The query is within its limit: the tokenizer's own pair encoding, unchanged.
+    if (!query_cut_ && policy_.max_document_tokens == 0) {
+      // Nothing of the call's own to cut: the tokenizer's own pair encoding, unchanged.
       tokenizer::EncodeOptions options;
       options.max_length = max_length_;
       options.truncation = truncation_;
       options.direction = direction_;
       encoding = tokenizer_.Encode(query, &document, options);
     } else {
-      // HF's pair truncation and post-processor over the shortened query, as Tokenizer::Encode does
-      // (the document encoded at most max_length tokens deep, like its early exit).
-      std::vector<int32_t> b = EncodeAlone(document, max_length_, false).ids;
+      // HF's pair truncation and post-processor over the shortened query or document, as
+      // Tokenizer::Encode does (the document encoded at most max_length tokens deep, like its early exit).
+      const size_t document_cap = policy_.max_document_tokens > 0 ? std::min(max_length_, policy_.max_document_tokens) : max_length_;
+      std::vector<int32_t> b = EncodeAlone(document, document_cap, false).ids;
       tokenizer::KeptRange keep_a{0, query_ids.size()}, keep_b{0, b.size()};
       if (max_length_ >= specials_) {
         tokenizer::PlanTruncation(query_ids.size(), b.size(), true, max_length_ - specials_, truncation_, direction_,
@@ -79,8 +80,9 @@ void PairBuilder::Build(uint32_t pair, std::string_view query, std::string_view 
     return;
   }
 
-  // The whole document, with where each token came from (windows report their text span).
-  tokenizer::Encoding doc = EncodeAlone(document, 0, true);
+  // The whole document (up to its own limit), with where each token came from (windows report their
+  // text span).
+  tokenizer::Encoding doc = EncodeAlone(document, policy_.max_document_tokens, true);
   const std::vector<int32_t>& doc_ids = doc.ids;
   const size_t used = specials_ + query_ids.size();
   if (used >= max_length_) {

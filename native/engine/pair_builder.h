@@ -15,7 +15,7 @@
 namespace crossrank::engine {
 
 // A call's options for building its pairs (rerank()'s maxQueryLength, longDocuments, chunkOverlap,
-// maxChunksPerDoc). The defaults build exactly the tokenizer's pair encoding.
+// maxChunksPerDoc, maxDocumentLength). The defaults build exactly the tokenizer's pair encoding.
 struct PairPolicy {
   size_t max_query_tokens = 0;  // 0: the query is limited only by the pair truncation
   bool chunk = false;           // false: the document is truncated; true: cut into windows
@@ -23,7 +23,9 @@ struct PairPolicy {
   size_t max_chunks = 10;       // windows scored per document; later ones are dropped (and counted)
   // Which end of a too-long sequence truncation keeps; unset: the engine's (the load option's).
   std::optional<tokenizer::TruncationDirection> direction;
-  bool uses_builder() const { return chunk || max_query_tokens > 0; }
+  // Tokens of the document kept before it is paired (Cohere's max_tokens_per_doc); 0: no limit of its own.
+  size_t max_document_tokens = 0;
+  bool uses_builder() const { return chunk || max_query_tokens > 0 || max_document_tokens > 0; }
 };
 
 // One window of a document, in tokens of the document encoded alone, and the bytes of the document's
