@@ -3,7 +3,8 @@
 //     - CUDA vs CPU logits (float32, within 1e-3) and the float16 twin on CUDA vs float32 on CPU
 //       (within 2e-2, the same top 10 of a 100-document rerank);
 //     - pairs/s at ~150 and 512 tokens per pair with the batch budget (maxBatchTokens) swept, and
-//       p50/p99 of a 100-document rerank, each with the event loop's longest delay meanwhile;
+//       p50/p99 of a 100-document rerank at the default budget, each with the event loop's longest
+//       delay meanwhile;
 //   node scripts/gpu/check.mjs reference  crossrank on reference.py's torch exports, beside it:
 //     - logits vs sentence-transformers on the same card (float32 within 1e-3; float16 reported),
 //       pairs/s of both at ~150 and 512 tokens;
@@ -107,33 +108,42 @@ const throughput = (r) => watchingLoop(async () => ({
   pairsPerSecond512: await pairsPerSecond(r, pairs.long),
 }));
 
-async function sweep(dir, opts, budgets) {
+/** p50/p99 of `iterations` 100-document reranks on `r`, after one warm-up. */
+async function latency(r, iterations) {
+  await r.rerank(query, docs);
+  const times = [];
+  for (let i = 0; i < iterations; i++) {
+    const start = performance.now();
+    await r.rerank(query, docs);
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  const at = (p) => +times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)].toFixed(2);
+  return { documents: docs.length, iterations, p50Ms: at(50), p99Ms: at(99), maxMs: at(100) };
+}
+
+/**
+ * pairs/s at ~150 and 512 tokens for each batch budget (one session each), and the rerank latency
+ * on the session whose budget is the CUDA default (16384, or the first in a dry run), each with the
+ * event loop's longest delay meanwhile.
+ */
+async function sweep(dir, opts, budgets, iterations) {
   const rows = [];
+  const latencyAt = budgets.includes(16384) ? 16384 : budgets[0];
   for (const maxBatchTokens of budgets) {
     if (Date.now() > deadline - 30_000) {
       rows.push({ maxBatchTokens, skipped: 'deadline' });
       continue;
     }
-    rows.push(await using(dir, { ...opts, maxBatchTokens, maxBatchSize: 1024 }, async (r, loadSeconds) => (
-      { maxBatchTokens, loadSeconds, ...(await throughput(r)) })));
+    rows.push(await using(dir, { ...opts, maxBatchTokens, maxBatchSize: 1024 }, async (r, loadSeconds) => ({
+      maxBatchTokens,
+      loadSeconds,
+      ...(await throughput(r)),
+      ...(maxBatchTokens === latencyAt ? { rerank: await watchingLoop(() => latency(r, iterations)) } : {}),
+    })));
     save();
   }
   return rows;
-}
-
-async function latency(dir, opts, iterations) {
-  return using(dir, opts, (r) => watchingLoop(async () => {
-    await r.rerank(query, docs); // warm-up
-    const times = [];
-    for (let i = 0; i < iterations; i++) {
-      const start = performance.now();
-      await r.rerank(query, docs);
-      times.push(performance.now() - start);
-    }
-    times.sort((a, b) => a - b);
-    const at = (p) => +times[Math.min(times.length - 1, Math.ceil((p / 100) * times.length) - 1)].toFixed(2);
-    return { documents: docs.length, iterations, maxBatchTokens: r.info.maxBatchTokens, p50Ms: at(50), p99Ms: at(99), maxMs: at(100) };
-  }));
 }
 
 if (phase === 'core') {
@@ -159,13 +169,9 @@ if (phase === 'core') {
     return res;
   });
   await section('throughput', async () => ({
-    'minilm-l6 fp32': await sweep(MINILM, {}, size.sweep),
-    'minilm-l6 fp16': await sweep(MINILM, { dtype: 'fp16' }, size.sweep),
+    'minilm-l6 fp32': await sweep(MINILM, {}, size.sweep, size.iterations),
+    'minilm-l6 fp16': await sweep(MINILM, { dtype: 'fp16' }, size.sweep, size.iterations),
   }), { needSeconds: 60 });
-  await section('latency', async () => ({
-    'minilm-l6 fp32': await latency(MINILM, {}, size.iterations),
-    'minilm-l6 fp16': await latency(MINILM, { dtype: 'fp16' }, size.iterations),
-  }), { needSeconds: 30 });
 } else {
   const refFile = path.join(out, 'reference.json');
   const ref = fs.existsSync(refFile) ? JSON.parse(fs.readFileSync(refFile, 'utf8')) : { skipped: `${refFile} is missing` };
@@ -204,8 +210,7 @@ if (phase === 'core') {
     if (!fs.existsSync(xlmr)) return { skipped: `${path.relative(REPO_ROOT, xlmr)} was not exported (see reference.json)` };
     return {
       sentenceTransformersFp16: ref.sentenceTransformersXlmrLarge ?? null,
-      throughput: await sweep(REF_XLMR_LARGE, { dtype: 'fp16' }, size.xlmrSweep),
-      latency: await latency(REF_XLMR_LARGE, { dtype: 'fp16' }, size.xlmrIterations),
+      throughput: await sweep(REF_XLMR_LARGE, { dtype: 'fp16' }, size.xlmrSweep, size.xlmrIterations),
     };
   }, { needSeconds: 60 });
 }

@@ -85,7 +85,8 @@ def example(names, vocab, pad):
     return tuple(tensors[n] for n in names)
 
 
-def export_family(name, factory, carry, root):
+def prepare_family(name, factory, carry, root):
+    """The family's model (seeded), its folder with config.json and tokenizer, example inputs and torch's logits."""
     import torch
 
     torch.manual_seed(SEED)
@@ -100,21 +101,36 @@ def export_family(name, factory, carry, root):
     module = logits_module(model, names)
     with torch.no_grad():
         expected = module(*args).numpy()
-    feeds = {n: a.numpy() for n, a in zip(names, args)}
-    out = {"architecture": type(model).__name__, "config": {k: getattr(model.config, k, None) for k in (
-        "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")}, "graphs": {}}
-    for file, exporter, opset in VARIANTS:
-        path = os.path.join(folder, "onnx", file)
-        try:
-            info = export_onnx(module, args, path, names, opset=opset, prefer=exporter, fallback=False)
-            info["summary"] = summarize_onnx(path)
-            info["ortCpu"] = ort_check(path, feeds, expected, 1e-4)
-            out["graphs"][file] = info
-        except Exception as e:  # noqa: BLE001 - the other variants still run
-            out["graphs"][file] = {"error": f"{type(e).__name__}: {str(e)[:600]}"}
-            if os.path.exists(path):
-                os.remove(path)
-    return out
+    return {"folder": folder, "module": module, "names": names, "args": args, "expected": expected,
+            "feeds": {n: a.numpy() for n, a in zip(names, args)},
+            "about": {"architecture": type(model).__name__, "config": {k: getattr(model.config, k, None) for k in (
+                "vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")}}}
+
+
+def export_variant(family, file, exporter, opset):
+    path = os.path.join(family["folder"], "onnx", file)
+    try:
+        info = export_onnx(family["module"], family["args"], path, family["names"], opset=opset, prefer=exporter,
+                           fallback=False)
+        info["summary"] = summarize_onnx(path)
+        info["ortCpu"] = ort_check(path, family["feeds"], family["expected"], 1e-4)
+        return info
+    except Exception:
+        if os.path.exists(path):
+            os.remove(path)
+        raise
+
+
+def pack(root, out_dir):
+    tar = os.path.join(out_dir, "fixtures.tar.xz")
+    with tarfile.open(tar + ".tmp", "w:xz") as t:
+        t.add(root, arcname="torch-fixtures")
+    size = os.path.getsize(tar + ".tmp")
+    if size > TAR_LIMIT:
+        os.remove(tar + ".tmp")
+        raise RuntimeError(f"fixtures.tar.xz would be {size} bytes, over what comes back ({TAR_LIMIT}); fixtures.json has the summaries")
+    os.replace(tar + ".tmp", tar)
+    return {"bytes": size}
 
 
 def main():
@@ -130,8 +146,6 @@ def main():
     root = os.path.join(work, "torch-fixtures")
     shutil.rmtree(root, ignore_errors=True)
     res = Results(out_json, torch=torch.__version__, transformers=transformers.__version__)
-    res.data["torch"] = {name: res.step(f"export.{name}", export_family, name, factory, carry, root)
-                         for name, factory in FAMILIES.items()}
     # The project's generator's graphs of the same shapes, summarized the same way, for the comparison.
     res.data["generator"] = {name: res.step(f"summary.generator.{name}", summarize_onnx,
                                             os.path.join(generated(carry, name), "onnx", "model.onnx"))
@@ -140,17 +154,15 @@ def main():
     for file in ("model.onnx", "model_fp16.onnx"):
         res.data["generator"][f"minilm-l6/{file}"] = res.step(f"summary.generator.minilm-l6.{file}", summarize_onnx,
                                                               os.path.join(minilm, file))
-
-    def pack():
-        tar = os.path.join(out_dir, "fixtures.tar.xz")
-        with tarfile.open(tar, "w:xz") as t:
-            t.add(root, arcname="torch-fixtures")
-        size = os.path.getsize(tar)
-        if size > TAR_LIMIT:
-            os.remove(tar)
-            raise RuntimeError(f"fixtures.tar.xz is {size} bytes, over what comes back ({TAR_LIMIT}); fixtures.json has the summaries")
-        return {"bytes": size}
-    res.data["tar"] = res.step("pack", pack)
+    families = {name: res.step(f"build.{name}", prepare_family, name, factory, carry, root) for name, factory in FAMILIES.items()}
+    res.data["torch"] = {name: {**f["about"], "graphs": {}} for name, f in families.items() if f}
+    # One variant for every family before the next, and the tar packed after each round, so that a
+    # step cut short by its time limit still brings back the TorchScript exports.
+    for file, exporter, opset in VARIANTS:
+        for name, family in families.items():
+            if family:
+                res.data["torch"][name]["graphs"][file] = res.step(f"export.{name}.{file}", export_variant, family, file, exporter, opset)
+        res.data["tar"] = res.step(f"pack.after.{file}", pack, root, out_dir)
     res.save()
     return 0
 
