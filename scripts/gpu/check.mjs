@@ -78,6 +78,15 @@ async function using(dir, opts, fn) {
     await r.close();
   }
 }
+/** fn's result, or { error } when it throws: one failing row (a CUDA load, say) keeps its section's other rows. */
+async function attempt(fn) {
+  try {
+    return await fn();
+  } catch (e) {
+    console.error(`  FAILED: ${e.code ?? e.name}: ${e.message}`);
+    return { error: `${e.code ?? e.name}: ${e.message}` };
+  }
+}
 const maxAbsDiff = (a, b) => {
   if (a.length !== b.length) throw new Error(`comparing ${a.length} scores with ${b.length}`);
   return Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
@@ -135,12 +144,12 @@ async function sweep(dir, opts, budgets, iterations) {
       rows.push({ maxBatchTokens, skipped: 'deadline' });
       continue;
     }
-    rows.push(await using(dir, { ...opts, maxBatchTokens, maxBatchSize: 1024 }, async (r, loadSeconds) => ({
+    rows.push(await attempt(() => using(dir, { ...opts, maxBatchTokens, maxBatchSize: 1024 }, async (r, loadSeconds) => ({
       maxBatchTokens,
       loadSeconds,
       ...(await throughput(r)),
       ...(maxBatchTokens === latencyAt ? { rerank: await watchingLoop(() => latency(r, iterations)) } : {}),
-    })));
+    }))));
     save();
   }
   return rows;
@@ -156,14 +165,14 @@ if (phase === 'core') {
     const minGap = Math.min(...cpu.top.slice(1).map((x, i) => cpu.top[i].score - x.score));
     const res = { pairs: parityPairs.length, documents: docs.length, cpu: cpu.info, cpuTop10, cpuTop11MinScoreGap: minGap };
     for (const [dtype, opts] of [['fp32', {}], ['fp16', { dtype: 'fp16' }]]) {
-      res[dtype] = await using(MINILM, opts, async (r) => {
+      res[dtype] = await attempt(() => using(MINILM, opts, async (r) => {
         const diff = maxAbsDiff(await r.score(parityPairs), cpu.scores);
         const top10 = (await top11(r)).slice(0, 10).map((x) => x.index);
         return {
           ...infoOf(r), maxAbsDiffVsCpuFp32: diff, tolerance: TOLERANCE[dtype], withinTolerance: diff <= TOLERANCE[dtype],
           sameTop10Order: top10.every((v, i) => v === cpuTop10[i]), sameTop10Set: top10.every((v) => cpuTop10.includes(v)), top10,
         };
-      });
+      }));
       save();
     }
     return res;
@@ -186,7 +195,7 @@ if (phase === 'core') {
       const stRun = st[dtype];
       if (stRun) res.sentenceTransformers[dtype] = { pairsPerSecond150: stRun.pairsPerSecond150, pairsPerSecond512: stRun.pairsPerSecond512, logitStats: stRun.logitStats };
       for (const dev of [...new Set(devices)]) {
-        res.crossrank[`${dtype} ${dev}`] = await using(REF_MINILM, { ...opts, device: dev }, async (r) => {
+        res.crossrank[`${dtype} ${dev}`] = await attempt(() => using(REF_MINILM, { ...opts, device: dev }, async (r) => {
           const scores = await r.score(both);
           const row = { ...infoOf(r) };
           const stSame = stRun ? [...stRun.logits.short.slice(0, size.short), ...stRun.logits.long.slice(0, size.long)] : null;
@@ -199,7 +208,7 @@ if (phase === 'core') {
           row.tolerance = TOLERANCE[dtype];
           if (dev === device) Object.assign(row, await throughput(r));
           return row;
-        });
+        }));
         save();
       }
     }
@@ -216,4 +225,5 @@ if (phase === 'core') {
 }
 results.finishedAt = new Date().toISOString();
 save();
-console.log(`check.mjs ${phase}: ${Object.keys(results.errors).length} section(s) failed or skipped: ${Object.keys(results.errors).join(', ') || 'none'}`);
+const failedRows = (JSON.stringify(results).match(/"error":/g) ?? []).length;
+console.log(`check.mjs ${phase}: sections failed or skipped: ${Object.keys(results.errors).join(', ') || 'none'}; rows failed: ${failedRows}`);
