@@ -214,13 +214,13 @@ def main():
     carried_xlmr = os.path.join(os.path.dirname(work), "carry", "gen", "tiny-xlmr")
 
     model = res.step("bert.build", build_bert, ref_dir, carried_minilm)
-    if model is not None:
-        tokenizer = AutoTokenizer.from_pretrained(ref_dir)
+    tokenizer = None if model is None else res.step("bert.tokenizer", AutoTokenizer.from_pretrained, ref_dir)
+    if tokenizer is not None:
         sample = pairs["short"][:2]
         res.data["bertExport"] = {dtype: res.step(f"bert.export.{dtype}", export_bert, model, ref_dir, tokenizer, sample, dtype)
                                   for dtype in ("fp32", "fp16")}
         res.save()
-        del model
+    del model
     if not torch.cuda.is_available():
         res.data["errors"]["cuda"] = "no CUDA device: the GPU scoring steps are skipped"
         res.save()
@@ -244,8 +244,8 @@ def main():
 
     xlmr_dir = os.path.join(work, "ref-xlmr-large")
     xlmr = res.step("xlmr.build", build_xlmr_large, xlmr_dir, carried_xlmr, min_seconds_left=150)
-    if xlmr is not None:
-        tokenizer = AutoTokenizer.from_pretrained(xlmr_dir)
+    tokenizer = None if xlmr is None else res.step("xlmr.tokenizer", AutoTokenizer.from_pretrained, xlmr_dir)
+    if tokenizer is not None:
         res.data["xlmrExport"] = res.step("xlmr.export.fp16", export_xlmr, xlmr, xlmr_dir, tokenizer, pairs["short"][:2])
         del xlmr
         torch.cuda.empty_cache()
