@@ -3,10 +3,10 @@
 # stage.mjs make what they carry): reassembles the runtime, finds the CUDA 13 libraries inside the
 # machine's Python (the nvidia-* wheels' lib/ folders), then runs each step, guarded so that one
 # failing still lets the others run and their files come back:
-#   inputs.mjs → check.mjs core → export_fixtures.py → reference.py → check.mjs reference
+#   inputs.mjs → check.mjs core → reference.py → check.mjs reference → export_fixtures.py
 # Everything lands in $OUT (what comes back: at most 8 files): gpu-check.json, reference.json,
 # fixtures.json, fixtures.tar.xz, steps.txt, log.txt.
-#   sh scripts/gpu/check.sh            # everything, about 6 minutes, capped by GPU_CHECK_BUDGET_S (default 450)
+#   sh scripts/gpu/check.sh            # everything, about 7 minutes, capped by GPU_CHECK_BUDGET_S (default 480)
 #   STEPS="check-core" sh scripts/gpu/check.sh  # only the steps named (a rerun on a warm machine)
 #   DRY_RUN=1 sh scripts/gpu/check.sh  # here: the same steps on CPU with small counts; Python steps
 #                                      # compile and skip when torch is missing
@@ -16,7 +16,7 @@ cd "$(dirname "$0")/../.."
 GPU=.cache/gpu
 OUT="${OUT:-$GPU/out}"
 mkdir -p "$OUT"
-BUDGET="${GPU_CHECK_BUDGET_S:-450}"
+BUDGET="${GPU_CHECK_BUDGET_S:-480}"
 STEPS="${STEPS:-}"
 export GPU_CHECK_DEADLINE=$(( $(date +%s) + BUDGET ))
 export PYTHONUNBUFFERED=1 DRY_RUN="${DRY_RUN:-}" OUT
@@ -74,9 +74,10 @@ for f in sys.argv[1:]:
 print("compiled:", " ".join(sys.argv[1:]))' scripts/gpu/gpu_common.py scripts/gpu/reference.py scripts/gpu/export_fixtures.py
   step inputs 90 "${node_env[@]}" scripts/gpu/inputs.mjs
   step check-core 150 "${node_env[@]}" scripts/gpu/check.mjs core
-  step export-fixtures 90 python3 scripts/gpu/export_fixtures.py "$GPU/work" "$OUT"
   step reference 200 python3 scripts/gpu/reference.py "$GPU/work" "$OUT/reference.json"
   step check-reference 150 "${node_env[@]}" scripts/gpu/check.mjs reference
+  # Last: it brings back fixtures, not measurements, and packs after each exporter round.
+  step export-fixtures 120 python3 scripts/gpu/export_fixtures.py "$GPU/work" "$OUT"
   ls -l "$OUT"
   echo "check.sh: done in $SECONDS s"
 }
