@@ -48,7 +48,10 @@ main() {
   echo "check.sh: $(date -u +%FT%TZ) on $(uname -n), budget ${BUDGET} s${DRY_RUN:+, DRY RUN}${STEPS:+, steps: $STEPS}"
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
   if [ ! -x "$GPU/runtime/node" ]; then
-    step reassemble 120 sh -c "cd $GPU/parts && sha256sum -c SHA256SUMS && cat runtime.tar.xz.part-* | xz -d | tar -C .. -xf -"
+    # Python's lzma stands in for xz where the image lacks it.
+    unxz='xz -d'
+    command -v xz >/dev/null || unxz="python3 -c 'import lzma, shutil, sys; shutil.copyfileobj(lzma.open(sys.stdin.buffer), sys.stdout.buffer)'"
+    step reassemble 120 sh -c "cd $GPU/parts && sha256sum -c SHA256SUMS && cat runtime.tar.xz.part-* | $unxz | tar -C .. -xf -"
   fi
   NODE="$PWD/$GPU/runtime/node"
   if ! "$NODE" --version; then
