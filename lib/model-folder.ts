@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { detectFamily, type TemplateName } from './decoder-templates';
 import { CrossrankError } from './errors';
 import {
   type CheckedDownloadOptions,
@@ -31,6 +32,8 @@ export interface ModelFolder {
   /** config.json's activation, if it names one; the native side applies sentence-transformers' default
    * (sigmoid for one label, none for several) once the graph has told the label count. */
   activation: Activation | undefined;
+  /** The decoder-reranker family config.json, the chat template or config_sentence_transformers.json names; undefined for encoders. */
+  family: TemplateName | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -147,5 +150,6 @@ export function readModelFolder(modelDir: string, choice: GraphChoice): ModelFol
     vocabSize: positiveInteger(config.vocab_size),
     maxLength,
     activation: configured !== undefined ? activationFromConfig(configured, configPath) : undefined,
+    family: detectFamily(dir, config, tokenizerConfig),
   };
 }

@@ -23,6 +23,8 @@ struct PairPolicy {
   size_t max_chunks = 10;       // windows scored per document; later ones are dropped (and counted)
   // Which end of a too-long sequence truncation keeps; unset: the engine's (the load option's).
   std::optional<tokenizer::TruncationDirection> direction;
+  // Decoder rerankers: this call's instruction, in the template's form; unset: the load's.
+  std::optional<std::string> instruction;
   bool uses_builder() const { return chunk || max_query_tokens > 0; }
 };
 
