@@ -19,7 +19,13 @@ import { checkParity, wellFormedPairs } from './support/parity';
 const ROOT = path.resolve(__dirname, '..');
 const DIR = fixture('qwen3-reranker');
 const TOKENIZER = path.join(DIR, 'tokenizer.json');
-const FORMS = { full: 'model.onnx', yesno: 'model_yesno.onnx', seqCls: 'model_seq_cls.onnx', past: 'model_past.onnx' } as const;
+const FORMS = {
+  full: 'model.onnx',
+  yesno: 'model_yesno.onnx',
+  seqCls: 'model_seq_cls.onnx',
+  past: 'model_past.onnx',
+  gqa: 'model_gqa.onnx',
+} as const;
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'crossrank-decoder-'));
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
@@ -41,16 +47,20 @@ interface Prompt {
 }
 const QWEN3 = TEMPLATES['qwen3-reranker'].template;
 
-/** The reference: one batch, left-padded, scored at the last position. Returns raw logit(yes) - logit(no). */
+/**
+ * The reference: one batch, left-padded (right-padded for GroupQueryAttention, which takes only that),
+ * scored at each row's last real position. Returns raw logit(yes) - logit(no).
+ */
 class Reference {
   private constructor(
     private readonly tok: HfTokenizer,
     private readonly session: ort.InferenceSession,
+    private readonly side: 'left' | 'right',
   ) {}
 
-  static async load(modelFile: string): Promise<Reference> {
+  static async load(modelFile: string, side: 'left' | 'right' = 'left'): Promise<Reference> {
     const tok = HfTokenizer.fromFile(TOKENIZER);
-    return new Reference(tok, await ort.InferenceSession.create(path.join(DIR, 'onnx', modelFile), { intraOpNumThreads: 1 }));
+    return new Reference(tok, await ort.InferenceSession.create(path.join(DIR, 'onnx', modelFile), { intraOpNumThreads: 1 }), side);
   }
 
   async ids(text: string, maxTokens?: number): Promise<number[]> {
@@ -72,10 +82,13 @@ class Reference {
     const ids: bigint[] = [];
     const mask: bigint[] = [];
     const positions: bigint[] = [];
+    const padding = (n: number) => {
+      for (let i = 0; i < n; i++) ids.push(0n), mask.push(0n), positions.push(1n);
+    };
     for (const row of rows) {
-      const pad = width - row.length;
-      for (let i = 0; i < pad; i++) ids.push(0n), mask.push(0n), positions.push(1n);
+      if (this.side === 'left') padding(width - row.length);
       row.forEach((id, i) => (ids.push(BigInt(id)), mask.push(1n), positions.push(BigInt(i))));
+      if (this.side === 'right') padding(width - row.length);
     }
     const tensor = (values: bigint[]) => new ort.Tensor('int64', BigInt64Array.from(values), [rows.length, width]);
     const feeds: Record<string, ort.Tensor> = { input_ids: tensor(ids), attention_mask: tensor(mask), position_ids: tensor(positions) };
@@ -86,10 +99,10 @@ class Reference {
     const data = logits.data as Float32Array;
     const yes = this.tok.tokenToId(p.yes)!;
     const no = p.no === undefined ? undefined : this.tok.tokenToId(p.no)!;
-    return rows.map((_, r) => {
+    return rows.map((row, r) => {
       if (logits.dims.length === 3) {
         const vocab = logits.dims[2];
-        const last = (r * width + width - 1) * vocab;
+        const last = (r * width + (this.side === 'left' ? width : row.length) - 1) * vocab;
         return data[last + yes] - (no === undefined ? 0 : data[last + no]);
       }
       return logits.dims[1] === 2 ? data[r * 2 + 1] - data[r * 2] : data[r];
@@ -146,6 +159,7 @@ describe('decoder reranker parity', () => {
       yesno: await Reference.load(FORMS.yesno),
       seqCls: await Reference.load(FORMS.seqCls),
       past: await Reference.load(FORMS.past),
+      gqa: await Reference.load(FORMS.gqa, 'right'),
     };
   });
   afterAll(async () => {
@@ -167,7 +181,7 @@ describe('decoder reranker parity', () => {
 
   it('reports the export form and the answer tokens', async () => {
     const hf = HfTokenizer.fromFile(TOKENIZER);
-    const expectedForms = { full: 'lm-head', yesno: 'yes-no', seqCls: 'seq-cls', past: 'lm-head' };
+    const expectedForms = { full: 'lm-head', yesno: 'yes-no', seqCls: 'seq-cls', past: 'lm-head', gqa: 'lm-head' };
     for (const form of Object.keys(FORMS) as (keyof typeof FORMS)[]) {
       const r = await load(FORMS[form]);
       expect(r.info.decoderOutput).toBe(expectedForms[form]);
@@ -178,13 +192,13 @@ describe('decoder reranker parity', () => {
     expect(past.info.inputNames.filter((n) => n.startsWith('past_key_values.'))).toHaveLength(4);
   });
 
-  it('the three output forms agree with each other', async () => {
+  it('the three output forms (and the past_key_values and GroupQueryAttention variants) agree with each other', async () => {
     const scores = await Promise.all(Object.values(FORMS).map(async (file) => (await load(file, { activation: 'none' })).score(PAIRS)));
     for (const other of scores.slice(1)) expectClose(other, scores[0]);
   });
 
   it('a batch of mixed lengths scores as one pair at a time', async () => {
-    for (const file of [FORMS.full, FORMS.yesno, FORMS.seqCls]) {
+    for (const file of [FORMS.full, FORMS.yesno, FORMS.seqCls, FORMS.gqa]) {
       const r = await load(file, { activation: 'none', maxBatchTokens: 4096 });
       const together = await r.scoreDetailed(PAIRS);
       expect(together.timings.batches).toBe(1);

@@ -292,54 +292,58 @@ void InferenceSession::SetAnswerTokens(int64_t yes_id, int64_t no_id) {
   no_id_ = no_id;
 }
 
-InferenceSession::LeftPadded InferenceSession::PadLeft(const BatchTensors& batch) const {
+InferenceSession::DecoderRows InferenceSession::ArrangeDecoderRows(const BatchTensors& batch) const {
   const size_t width = batch.seq_len;
-  LeftPadded out;
-  out.ids.assign(batch.batch * width, 0);
+  // The trimmed forms read position -1, so their rows end at the last column, as the models' own
+  // code pads them; the LM head is read where each row ends.
+  const bool left = info_.decoder_output != DecoderOutput::LmHead;
+  DecoderRows out;
+  out.ids.assign(batch.input_ids, batch.input_ids + batch.batch * width);
   out.mask.assign(batch.batch * width, 0);
-  out.positions.assign(batch.batch * width, 0);
+  // Padding gets position 1, as transformers' generate() fills it; real tokens count from 0 whatever
+  // the padding (cumsum(mask) - 1), so a row's score does not depend on its batch.
+  out.positions.assign(batch.batch * width, 1);
+  out.last.resize(batch.batch);
   for (size_t r = 0; r < batch.batch; ++r) {
-    const int64_t* ids = batch.input_ids + r * width;
     const int64_t* mask = batch.attention_mask + r * width;
     size_t length = 0;
     while (length < width && mask[length] != 0) ++length;
-    const size_t pad = width - length;
-    // Padding keeps the engine's pad id; only the mask says what is real.
-    std::fill_n(out.ids.begin() + r * width, pad, length < width ? ids[length] : 0);
-    std::copy_n(ids, length, out.ids.begin() + r * width + pad);
-    std::fill_n(out.mask.begin() + r * width + pad, length, 1);
-    // Positions count real tokens only (cumsum(mask) - 1), so a row's scores do not depend on how
-    // much padding its batch needed; padding gets 1, as transformers' generate() fills it.
-    std::fill_n(out.positions.begin() + r * width, pad, 1);
-    for (size_t t = 0; t < length; ++t) out.positions[r * width + pad + t] = static_cast<int64_t>(t);
+    const size_t start = left ? width - length : 0;
+    int64_t* ids = out.ids.data() + r * width;
+    if (left && start > 0) {
+      std::copy_backward(ids, ids + length, ids + width);
+      std::fill_n(ids, start, batch.input_ids[r * width + length]);  // the engine's pad id
+    }
+    std::fill_n(out.mask.begin() + r * width + start, length, 1);
+    for (size_t t = 0; t < length; ++t) out.positions[r * width + start + t] = static_cast<int64_t>(t);
+    out.last[r] = start + (length > 0 ? length - 1 : 0);
   }
   return out;
 }
 
-void InferenceSession::ReadDecoderScores(const Ort::Value& output, size_t rows, float* scores) const {
+void InferenceSession::ReadDecoderScores(const Ort::Value& output, const DecoderRows& rows, float* scores) const {
   auto shape_info = output.GetTensorTypeAndShapeInfo();
   const std::vector<int64_t> shape = shape_info.GetShape();
+  const size_t batch = rows.last.size();
   const bool lm_head = info_.decoder_output == DecoderOutput::LmHead;
   const int64_t width = lm_head ? (shape.size() == 3 ? shape[2] : 0) : (info_.decoder_output == DecoderOutput::YesNo ? 2 : 1);
-  const bool shape_ok = shape.size() == (lm_head ? 3u : 2u) && shape[0] == static_cast<int64_t>(rows) &&
-                        (lm_head ? width > std::max(yes_id_, no_id_) : shape[1] == width);
-  if (!shape_ok || (lm_head && yes_id_ < 0)) {
-    throw Error(ErrorCode::Inference, "the graph returned 'logits' of an unexpected shape");
-  }
-  // Left padding puts every row's last real token at the last position.
-  const size_t row_stride = lm_head ? static_cast<size_t>(shape[1] * width) : static_cast<size_t>(width);
-  const size_t last = lm_head ? static_cast<size_t>((shape[1] - 1) * width) : 0;
+  const bool shape_ok = shape.size() == (lm_head ? 3u : 2u) && shape[0] == static_cast<int64_t>(batch) &&
+                        (lm_head ? width > std::max(yes_id_, no_id_) && yes_id_ >= 0 &&
+                                       shape[1] == static_cast<int64_t>(rows.ids.size() / std::max<size_t>(batch, 1))
+                                 : shape[1] == width);
+  if (!shape_ok) throw Error(ErrorCode::Inference, "the graph returned 'logits' of an unexpected shape");
   auto at = [&](size_t index) {
     return logits_fp16_ ? output.GetTensorData<Ort::Float16_t>()[index].ToFloat() : output.GetTensorData<float>()[index];
   };
-  for (size_t r = 0; r < rows; ++r) {
-    const size_t base = r * row_stride + last;
+  for (size_t r = 0; r < batch; ++r) {
     switch (info_.decoder_output) {
-      case DecoderOutput::LmHead:
+      case DecoderOutput::LmHead: {
+        const size_t base = (r * static_cast<size_t>(shape[1]) + rows.last[r]) * static_cast<size_t>(width);
         scores[r] = at(base + static_cast<size_t>(yes_id_)) - (no_id_ >= 0 ? at(base + static_cast<size_t>(no_id_)) : 0.0f);
         break;
-      case DecoderOutput::YesNo: scores[r] = at(base + 1) - at(base); break;
-      default: scores[r] = at(base); break;
+      }
+      case DecoderOutput::YesNo: scores[r] = at(r * 2 + 1) - at(r * 2); break;
+      default: scores[r] = at(r); break;
     }
   }
 }
@@ -348,7 +352,7 @@ void InferenceSession::Run(const BatchTensors& batch, float* logits, Ort::RunOpt
   const int64_t shape[2] = {static_cast<int64_t>(batch.batch), static_cast<int64_t>(batch.seq_len)};
   const size_t count = batch.batch * batch.seq_len;
   const bool decoder = info_.decoder_output != DecoderOutput::None;
-  const LeftPadded left = decoder ? PadLeft(batch) : LeftPadded{};
+  const DecoderRows rows = decoder ? ArrangeDecoderRows(batch) : DecoderRows{};
   auto memory = Ort::MemoryInfo::CreateCpu(OrtDeviceAllocator, OrtMemTypeCPU);
   Ort::AllocatorWithDefaultOptions allocator;
   std::vector<Ort::Value> values;
@@ -368,9 +372,9 @@ void InferenceSession::Run(const BatchTensors& batch, float* logits, Ort::RunOpt
     }
     const int64_t* data = nullptr;
     switch (input.role) {
-      case InputRole::InputIds: data = decoder ? left.ids.data() : batch.input_ids; break;
-      case InputRole::AttentionMask: data = decoder ? left.mask.data() : batch.attention_mask; break;
-      case InputRole::PositionIds: data = left.positions.data(); break;
+      case InputRole::InputIds: data = decoder ? rows.ids.data() : batch.input_ids; break;
+      case InputRole::AttentionMask: data = decoder ? rows.mask.data() : batch.attention_mask; break;
+      case InputRole::PositionIds: data = rows.positions.data(); break;
       default: data = batch.token_type_ids; break;
     }
     if (input.element_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64) {
@@ -395,7 +399,7 @@ void InferenceSession::Run(const BatchTensors& batch, float* logits, Ort::RunOpt
     throw Error(ErrorCode::Inference, std::string("ONNX Runtime failed to run a batch: ") + e.what());
   }
   if (decoder) {
-    ReadDecoderScores(outputs[0], batch.batch, logits);
+    ReadDecoderScores(outputs[0], rows, logits);
     return;
   }
   auto shape_info = outputs[0].GetTensorTypeAndShapeInfo();

@@ -26,8 +26,8 @@ struct SessionConfig {
   int intra_op_threads = 0;  // 0: ONNX Runtime's default (one per physical core)
   int64_t num_labels_hint = 0;  // from config.json; used only when the graph leaves the dimension symbolic
   LogLevel log_level = LogLevel::Off;  // which of ORT's log lines for this session reach stderr
-  // A decoder reranker (a causal LM that answers yes or no): rows are run left-padded with
-  // position_ids from the mask, and the output is read in one of the DecoderOutput forms.
+  // A decoder reranker (a causal LM that answers yes or no): position_ids come from the mask, and
+  // the output is read in one of the DecoderOutput forms.
   bool decoder = false;
 };
 
@@ -35,9 +35,10 @@ struct SessionConfig {
 // logit(no), or logit(yes) alone for a one-token template (bge-reranker-v2-gemma).
 enum class DecoderOutput {
   None,     // an encoder: `logits [batch, num_labels]` as they are
-  LmHead,   // [batch, seq, vocab]: the whole LM head; the two token columns at the last position
-  YesNo,    // [batch, 2]: columns [no, yes] at the last position (the published model_yesno exports)
-  SeqCls,   // [batch, 1]: a sequence-classification conversion, already W[yes] - W[no]
+  LmHead,   // [batch, seq, vocab]: the whole LM head; the two token columns at each row's last real
+            // position. Right-padded: ORT's GroupQueryAttention (onnx-community's exports) takes only that.
+  YesNo,    // [batch, 2]: columns [no, yes] at position -1 (the published model_yesno exports): left-padded
+  SeqCls,   // [batch, 1]: a sequence-classification conversion, already W[yes] - W[no]: left-padded
 };
 const char* DecoderOutputName(DecoderOutput form);
 
@@ -84,7 +85,7 @@ class InferenceSession {
   void SetAnswerTokens(int64_t yes_id, int64_t no_id);
 
   // Writes batch * num_labels logits, row-major. The batch is right-padded (real tokens first); a
-  // decoder session lays it out left-padded itself, as the models' own code pads. Safe to call from several threads at once (ORT
+  // decoder session re-pads it as its output form needs (see ArrangeDecoderRows). Safe to call from several threads at once (ORT
   // sessions accept concurrent Run calls). `run_options`, when given, lets another thread stop the run
   // (Ort::RunOptions::SetTerminate). Throws crossrank::Error(Inference).
   void Run(const BatchTensors& batch, float* logits, Ort::RunOptions* run_options = nullptr) const;
@@ -97,12 +98,14 @@ class InferenceSession {
     ONNXTensorElementDataType element_type;
     std::vector<int64_t> past_shape;  // PastKeyValues: the declared shape; -1 where symbolic
   };
-  // The left-padded rows and their positions for a decoder graph.
-  struct LeftPadded {
+  // A decoder batch as the graph wants it: position ids from the mask, rows left-padded for the forms
+  // that read position -1, and each row's last real position.
+  struct DecoderRows {
     std::vector<int64_t> ids, mask, positions;
+    std::vector<size_t> last;
   };
-  LeftPadded PadLeft(const BatchTensors& batch) const;
-  void ReadDecoderScores(const Ort::Value& output, size_t rows, float* scores) const;
+  DecoderRows ArrangeDecoderRows(const BatchTensors& batch) const;
+  void ReadDecoderScores(const Ort::Value& output, const DecoderRows& rows, float* scores) const;
 
   std::unique_ptr<SessionLogId> log_id_;  // outlives session_: ORT logs under it until the session is gone
   std::unique_ptr<Ort::Session> session_;
