@@ -3,7 +3,7 @@
 // whether prefix caching would pay (one pass over the prompt's shared head — system turn, instruction,
 // query — reused by every document through the past_key_values inputs).
 //
-//   npm run build && node scripts/decoder-prefix-cache.mjs [--docs 32] [--words 120] [--repeats 5] [--threads 2]
+//   npm run build && node scripts/decoder-prefix-cache.mjs [--docs 32] [--words 120] [--repeats 5] [--threads 2] [--cpu]
 //
 // Writes throwaway fixtures (random weights) to a temporary folder. The prefix-cached run is done with
 // onnxruntime-node directly, since crossrank feeds the KV inputs empty; its scores are checked against
@@ -40,24 +40,38 @@ const text = (n) => Array.from({ length: n }, () => vocabulary[Math.floor(random
 const query = 'what does the word of the day mean for those who read it';
 const documents = Array.from({ length: DOCS }, () => text(Math.round(WORDS * (0.6 + 0.8 * random()))));
 
-const best = async (fn) => {
-  await fn();
-  let min = Infinity;
+// The best time of each function, taken in turns (A B A B ...) so that load from other processes
+// falls on both alike. With --cpu, the process's CPU time instead of wall time: on a shared machine
+// it barely moves with the load (use it with --threads 1, where no worker spins).
+const CPU = 'cpu' in args;
+const now = () => {
+  if (!CPU) return performance.now();
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+const race = async (fns) => {
+  for (const fn of fns) await fn();
+  const min = fns.map(() => Infinity);
   for (let i = 0; i < REPEATS; i++) {
-    const t0 = performance.now();
-    await fn();
-    min = Math.min(min, performance.now() - t0);
+    for (const [k, fn] of fns.entries()) {
+      const t0 = now();
+      await fn();
+      min[k] = Math.min(min[k], now() - t0);
+    }
   }
   return min;
 };
 
 // ---- crossrank: cost per pair, decoder (yes/no export) vs encoder of the same size
 const results = {};
-for (const [name, dir, modelFile] of [['encoder', encoder.dir, undefined], ['decoder', decoder.dir, 'model_yesno.onnx']]) {
-  const r = await Reranker.load(dir, { modelFile, threads: THREADS, maxLength: 512 });
-  const detailed = await r.rerankDetailed(query, documents);
-  const ms = await best(() => r.rerank(query, documents));
-  results[name] = { msPerPair: ms / DOCS, tokensPerPair: detailed.timings.tokens / DOCS, paddingRatio: detailed.timings.paddingRatio };
+const rerankers = {
+  encoder: await Reranker.load(encoder.dir, { threads: THREADS, maxLength: 512 }),
+  decoder: await Reranker.load(decoder.dir, { modelFile: 'model_yesno.onnx', threads: THREADS, maxLength: 512 }),
+};
+const times = await race(Object.values(rerankers).map((r) => () => r.rerank(query, documents)));
+for (const [k, [name, r]] of Object.entries(rerankers).entries()) {
+  const { timings } = await r.rerankDetailed(query, documents);
+  results[name] = { msPerPair: +(times[k] / DOCS).toFixed(3), tokensPerPair: Math.round(timings.tokens / DOCS), msPerToken: +(times[k] / timings.tokens).toFixed(4) };
   await r.close();
 }
 
@@ -128,15 +142,14 @@ const a = await uncached();
 const b = await cached();
 const maxDiff = Math.max(...a.map((x, i) => Math.abs(x - b[i])));
 if (!(maxDiff < 1e-3)) throw new Error(`prefix-cached scores differ from the uncached ones by ${maxDiff}`);
-const uncachedMs = await best(uncached);
-const cachedMs = await best(cached);
+const [uncachedMs, cachedMs] = await race([uncached, cached]);
 const meanRow = rows.reduce((s, r) => s + r.length, 0) / rows.length;
 await session.release();
 fs.rmSync(tmp, { recursive: true, force: true });
 
 console.log(JSON.stringify({
   size: { ...SIZE, decoderKvHeads: kvHeads, headDim, decoderParams: decoder.parameterCount, encoderParams: encoder.parameterCount },
-  docs: DOCS, threads: THREADS,
+  docs: DOCS, threads: THREADS, clock: CPU ? 'process CPU time' : 'wall time',
   crossrank: results,
   prefixCache: {
     tokensPerRow: Math.round(meanRow), sharedTokens: shared, sharedShare: +(shared / meanRow).toFixed(3),
