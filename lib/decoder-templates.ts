@@ -161,8 +161,7 @@ export function resolveTemplate(
   instruction: string | undefined,
 ): ResolvedTemplate | undefined {
   let name: TemplateName | 'custom';
-  let template: PromptTemplate;
-  let format: (instruction: string) => string = (text) => text;
+  let custom: PromptTemplate | undefined;
   if (option === undefined) {
     if (detected === undefined) {
       if (instruction !== undefined) {
@@ -178,20 +177,18 @@ export function resolveTemplate(
     name = option as TemplateName;
   } else if (typeof option === 'object' && option !== null && !Array.isArray(option)) {
     name = 'custom';
-    template = checkTemplateObject(option);
+    custom = checkTemplateObject(option);
   } else {
     throw invalidArgument(`options.template must be a template name or an object, got ${describe(option)}`);
   }
-  if (name !== 'custom') {
-    template = TEMPLATES[name].template;
-    format = TEMPLATES[name].formatInstruction;
-  }
-  const takesInstruction = template!.body.includes('{instruction}');
+  const template: PromptTemplate = name === 'custom' ? (custom as PromptTemplate) : TEMPLATES[name].template;
+  const format = name === 'custom' ? (text: string) => text : TEMPLATES[name].formatInstruction;
+  const takesInstruction = template.body.includes('{instruction}');
   if (instruction !== undefined && !takesInstruction) {
     throw invalidArgument(`options.instruction: the '${name}' template has no {instruction} in its body`);
   }
-  const effective = instruction ?? template!.instruction ?? '';
-  const { prefix, body, suffix, yes, no } = template!;
+  const effective = instruction ?? template.instruction ?? '';
+  const { prefix, body, suffix, yes, no } = template;
   return {
     name,
     native: { prefix, body, suffix, yes, ...(no !== undefined ? { no } : {}), instruction: format(effective) },
