@@ -220,7 +220,7 @@ const DEVICE_DEFAULTS: Record<Device, { maxBatchTokens: number; maxBatchSize: nu
 
 let nextRequestId = 1;
 
-/** Decoder prompts are long; this bounds the default maxLength, as the families' own code does. */
+/** Decoders' default maxLength at most, and where their files state no limit (the families' own code uses 8192). */
 const DECODER_DEFAULT_MAX_LENGTH = 8192;
 
 let warnedLmHead = false;
@@ -292,12 +292,12 @@ export class Reranker {
     const source = await locateModel(idOrPath, download);
     const folder = readModelFolder(source.dir, source.choice);
     const template = resolveTemplate(opts.template, folder.family, instruction);
-    if (requestedMaxLength !== undefined && requestedMaxLength > folder.maxLength) {
-      throw invalidArgument(
-        `options.maxLength is ${requestedMaxLength}, beyond the model's limit of ${folder.maxLength} tokens`,
-      );
+    // Decoders' configs give 32k-128k positions, or nothing; their own code defaults to 8192.
+    const limit = template ? (folder.declaredMaxLength ?? DECODER_DEFAULT_MAX_LENGTH) : folder.maxLength;
+    if (requestedMaxLength !== undefined && requestedMaxLength > limit) {
+      throw invalidArgument(`options.maxLength is ${requestedMaxLength}, beyond the model's limit of ${limit} tokens`);
     }
-    const maxLength = requestedMaxLength ?? (template ? Math.min(folder.maxLength, DECODER_DEFAULT_MAX_LENGTH) : folder.maxLength);
+    const maxLength = requestedMaxLength ?? (template ? Math.min(limit, DECODER_DEFAULT_MAX_LENGTH) : limit);
 
     let handle: NativeReranker;
     try {

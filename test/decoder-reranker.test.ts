@@ -187,6 +187,7 @@ describe('decoder reranker parity', () => {
       expect(r.info.decoderOutput).toBe(expectedForms[form]);
       expect(r.info.answerTokenIds).toEqual([hf.tokenToId('yes'), hf.tokenToId('no')]);
       expect(r.info.instruction).toBe(QWEN3.instruction);
+      expect(r.info.maxLength).toBe(1024); // config.json's max_position_embeddings
     }
     const past = await load(FORMS.past);
     expect(past.info.inputNames.filter((n) => n.startsWith('past_key_values.'))).toHaveLength(4);
@@ -296,6 +297,8 @@ describe('family detection', () => {
     });
     const a = await Reranker.load(jinja);
     expect(a.info.template).toBe('mxbai-rerank-v2');
+    // No limit in its files: the families' own default, not the encoders' 512.
+    expect(a.info.maxLength).toBe(8192);
     await a.close();
     const st = folder('st', { model_type: 'llama' }, {
       'config_sentence_transformers.json': JSON.stringify({ prompts: { query: TEMPLATES['bge-reranker-gemma'].template.suffix } }),
