@@ -22,6 +22,20 @@ export interface NativeLoadOptions {
   tokenizerThreads?: number;
   concurrency?: number;
   maxQueuedPairs?: number;
+  /** Decoder rerankers only: the prompt, resolved by lib/decoder-templates.ts (see native/engine/prompt_template.h). */
+  template?: NativePromptTemplate;
+}
+
+export interface NativePromptTemplate {
+  prefix: string;
+  /** Holds {query} and {document}, and {instruction} where the family takes one. */
+  body: string;
+  suffix: string;
+  /** The load's instruction, already in the family's form. */
+  instruction?: string;
+  yes: string;
+  /** Absent: the score is logit(yes) alone. */
+  no?: string;
 }
 
 export interface NativeTimings {
@@ -42,6 +56,8 @@ export interface NativePairPolicy {
   /** 0 or absent: no limit of the document's own. */
   maxDocumentLength?: number;
   truncationDirection?: 'right' | 'left';
+  /** Decoder rerankers: this call's instruction, in the template's form. */
+  instruction?: string;
 }
 
 export interface NativeStats {
@@ -70,6 +86,10 @@ export interface NativeModelInfo {
   logitsType: 'float32' | 'float16';
   padId: number;
   activation: 'sigmoid' | 'softmax' | 'none';
+  /** How the graph's logits are read: 'labels' (encoders) or a decoder export's form. */
+  decoderOutput: 'labels' | 'lm-head' | 'yes-no' | 'seq-cls';
+  /** Decoders only: the ids of the yes token and, where the template has one, the no token. */
+  answerTokenIds?: number[];
 }
 
 export declare class NativeReranker {

@@ -27,3 +27,4 @@ export {
   type Truncation,
   type TruncationDirection,
 } from './tokenizer';
+export { type PromptTemplate, TEMPLATE_NAMES, type TemplateName } from './decoder-templates';

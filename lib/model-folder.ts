@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { detectFamily, type TemplateName } from './decoder-templates';
 import { CrossrankError } from './errors';
 import {
   type CheckedDownloadOptions,
@@ -26,11 +27,15 @@ export interface ModelFolder {
   labels: string[] | undefined;
   /** config.json's `vocab_size`: every token id must be below it. */
   vocabSize: number | undefined;
-  /** min(tokenizer_config.json `model_max_length`, usable position embeddings). */
+  /** min(tokenizer_config.json `model_max_length`, usable position embeddings); 512 when neither says. */
   maxLength: number;
+  /** The same limit, undefined when neither file gives one. */
+  declaredMaxLength: number | undefined;
   /** config.json's activation, if it names one; the native side applies sentence-transformers' default
    * (sigmoid for one label, none for several) once the graph has told the label count. */
   activation: Activation | undefined;
+  /** The decoder-reranker family config.json, the chat template or config_sentence_transformers.json names; undefined for encoders. */
+  family: TemplateName | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -121,7 +126,7 @@ export function readModelFolder(modelDir: string, choice: GraphChoice): ModelFol
   const limits = [positions !== undefined ? positions - positionOffset : undefined, tokenizerLimit].filter(
     (n): n is number => n !== undefined && n > 0 && n < 1e9,
   );
-  const maxLength = limits.length ? Math.min(...limits) : 512;
+  const declaredMaxLength = limits.length ? Math.min(...limits) : undefined;
 
   const stConfig = config.sentence_transformers;
   const configured =
@@ -145,7 +150,9 @@ export function readModelFolder(modelDir: string, choice: GraphChoice): ModelFol
     numLabels,
     labels,
     vocabSize: positiveInteger(config.vocab_size),
-    maxLength,
+    maxLength: declaredMaxLength ?? 512,
+    declaredMaxLength,
     activation: configured !== undefined ? activationFromConfig(configured, configPath) : undefined,
+    family: detectFamily(dir, config, tokenizerConfig),
   };
 }

@@ -2,6 +2,7 @@ import type { NativePairPolicy, NativeReranker, NativeStats, NativeTimings } fro
 import { onAbort } from './abort';
 import { native } from './binding';
 import { type DocumentTextOptions, documentTextOptions, documentTexts, type RerankDocument } from './documents';
+import { type PromptTemplate, resolveTemplate, type ResolvedTemplate, type TemplateName } from './decoder-templates';
 import { CrossrankError, fromNative, invalidArgument } from './errors';
 import { checkDownloadOptions, downloadModel, type DownloadOptions, isHubId } from './hub';
 import { type Activation, locateModel, readModelFolder } from './model-folder';
@@ -54,6 +55,13 @@ export interface LoadOptions extends DownloadOptions {
    * Default: $CROSSRANK_LOG_LEVEL, else 'off' (failures still reach callers as typed errors).
    */
   logLevel?: LogLevel;
+  /**
+   * Decoder rerankers (causal LMs that answer yes or no): the prompt, by family name or as your own.
+   * Default: the family config.json, the chat template or config_sentence_transformers.json names; none for encoders.
+   */
+  template?: TemplateName | PromptTemplate;
+  /** Decoder rerankers whose template takes one: the task instruction. Default: the family's. */
+  instruction?: string;
 }
 
 export type LogLevel = 'off' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose';
@@ -70,6 +78,8 @@ export interface CallOptions {
   signal?: AbortSignal;
   /** Which end of a too-long text truncation keeps for this call ('left': its end). Default: info.truncationDirection. */
   truncationDirection?: TruncationDirection;
+  /** Decoder rerankers whose template takes one: the instruction for this call. Default: info.instruction. */
+  instruction?: string;
 }
 
 export type LongDocuments = 'truncate' | 'chunk';
@@ -191,6 +201,17 @@ export interface RerankerInfo {
   longDocuments: LongDocuments;
   chunkOverlap: number;
   maxChunksPerDoc: number;
+  /** Decoder rerankers: the template's family name or 'custom'; null for encoders. */
+  template: TemplateName | 'custom' | null;
+  /** Decoder rerankers: the instruction calls use unless they give their own; null for encoders and templates without one. */
+  instruction: string | null;
+  /**
+   * How the graph's logits are read: 'labels' for encoders; for decoders 'lm-head' ([batch, seq, vocab]),
+   * 'yes-no' ([batch, 2], [no, yes] at the last position) or 'seq-cls' ([batch, 1]).
+   */
+  decoderOutput: 'labels' | 'lm-head' | 'yes-no' | 'seq-cls';
+  /** Decoders: the token ids of the yes and (where the template has one) no answers. */
+  answerTokenIds: number[] | null;
 }
 
 /** rerank()'s defaults for long documents, reported on `info`. */
@@ -204,6 +225,22 @@ const DEVICE_DEFAULTS: Record<Device, { maxBatchTokens: number; maxBatchSize: nu
 };
 
 let nextRequestId = 1;
+
+/** Decoders' default maxLength at most, and where their files state no limit (the families' own code uses 8192). */
+const DECODER_DEFAULT_MAX_LENGTH = 8192;
+
+let warnedLmHead = false;
+function warnLmHeadOnce(modelPath: string): void {
+  if (warnedLmHead) return;
+  warnedLmHead = true;
+  process.emitWarning(
+    `${modelPath} returns the whole LM head (logits [batch, seq, vocab]): every batch allocates batch x seq x vocab ` +
+      'floats to read two of them. Export a trimmed graph instead: the [no, yes] columns at the last position ' +
+      '(logits [batch, 2]), or a sequence-classification conversion (score = W[yes] - W[no], logits [batch, 1], e.g. ' +
+      "vLLM's convert_model_to_seq_cls.py) exported with optimum.",
+    { code: 'CROSSRANK_LM_HEAD_LOGITS' },
+  );
+}
 
 const NO_WORK: CallTimings = Object.freeze({
   tokenizeMs: 0,
@@ -222,10 +259,12 @@ const NO_WORK: CallTimings = Object.freeze({
 export class Reranker {
   readonly info: Readonly<RerankerInfo>;
   #native: NativeReranker | undefined;
+  #template: ResolvedTemplate | undefined;
   #closing: Promise<void> | undefined;
 
-  private constructor(handle: NativeReranker, info: RerankerInfo) {
+  private constructor(handle: NativeReranker, info: RerankerInfo, template: ResolvedTemplate | undefined) {
     this.#native = handle;
+    this.#template = template;
     this.info = Object.freeze(info);
   }
 
@@ -254,15 +293,17 @@ export class Reranker {
     const maxQueuedPairs = integerOption(opts.maxQueuedPairs, 'options.maxQueuedPairs', 1) ?? 100_000;
     const ortLibraryPath = resolveOrtLibrary(stringOption(opts.ortLibraryPath, 'options.ortLibraryPath'));
     const logLevel = enumOption(opts.logLevel, 'options.logLevel', LOG_LEVELS) ?? defaultLogLevel();
+    const instruction = stringOption(opts.instruction, 'options.instruction');
 
     const source = await locateModel(idOrPath, download);
     const folder = readModelFolder(source.dir, source.choice);
-    if (requestedMaxLength !== undefined && requestedMaxLength > folder.maxLength) {
-      throw invalidArgument(
-        `options.maxLength is ${requestedMaxLength}, beyond the model's limit of ${folder.maxLength} tokens`,
-      );
+    const template = resolveTemplate(opts.template, folder.family, instruction);
+    // Decoders' configs give 32k-128k positions, or nothing; their own code defaults to 8192.
+    const limit = template ? (folder.declaredMaxLength ?? DECODER_DEFAULT_MAX_LENGTH) : folder.maxLength;
+    if (requestedMaxLength !== undefined && requestedMaxLength > limit) {
+      throw invalidArgument(`options.maxLength is ${requestedMaxLength}, beyond the model's limit of ${limit} tokens`);
     }
-    const maxLength = requestedMaxLength ?? folder.maxLength;
+    const maxLength = requestedMaxLength ?? (template ? Math.min(limit, DECODER_DEFAULT_MAX_LENGTH) : limit);
 
     let handle: NativeReranker;
     try {
@@ -284,12 +325,14 @@ export class Reranker {
         maxBatchSize,
         concurrency,
         maxQueuedPairs,
+        ...(template ? { template: template.native } : {}),
       });
     } catch (error) {
       throw fromNative(error);
     }
     const nativeInfo = handle.info();
     const numLabels = nativeInfo.numLabels;
+    if (nativeInfo.decoderOutput === 'lm-head') warnLmHeadOnce(folder.modelPath);
     return new Reranker(handle, {
       modelPath: folder.modelPath,
       modelId: source.hub?.modelId ?? null,
@@ -319,7 +362,11 @@ export class Reranker {
       threads,
       maxQueryLength: Math.floor(maxLength / 2),
       ...LONG_DOCUMENT_DEFAULTS,
-    });
+      template: template?.name ?? null,
+      instruction: template?.takesInstruction ? template.instruction : null,
+      decoderOutput: nativeInfo.decoderOutput,
+      answerTokenIds: nativeInfo.answerTokenIds ?? null,
+    }, template);
   }
 
   /**
@@ -364,6 +411,17 @@ export class Reranker {
     const signal = signalOption(callOptions.signal, 'options.signal');
     const truncationDirection = enumOption(callOptions.truncationDirection, 'options.truncationDirection', TRUNCATION_DIRECTIONS);
     if (truncationDirection !== undefined) policy = { ...policy, truncationDirection };
+    const instruction = stringOption(callOptions.instruction, 'options.instruction');
+    if (instruction !== undefined) {
+      if (!this.#template?.takesInstruction) {
+        throw invalidArgument(
+          this.#template
+            ? `options.instruction: the '${this.#template.name}' template has no {instruction} in its body`
+            : 'options.instruction applies to decoder rerankers only; this model is an encoder',
+        );
+      }
+      policy = { ...policy, instruction: this.#template.formatInstruction(instruction) };
+    }
     signal?.throwIfAborted();
     if (checked.length === 0) return { scores: new Float32Array(0), timings: NO_WORK };
 
@@ -448,11 +506,17 @@ export class Reranker {
     if (this.info.numLabels !== 1) {
       throw invalidArgument(`rerank() needs a model with one output label; this one has ${this.info.numLabels}. Use score()`);
     }
+    if (this.#template && (chunk || opts.maxQueryLength !== undefined || maxDocumentLength !== undefined)) {
+      throw invalidArgument(
+        "options.longDocuments 'chunk', options.maxQueryLength and options.maxDocumentLength are not available for decoder rerankers: " +
+          "their prompt is cut from the end of the document to fit maxLength",
+      );
+    }
     const { scores, chunks, timings } = await this.#score(
       texts.map((text) => [query, text] as const),
-      { signal: opts.signal, truncationDirection: opts.truncationDirection },
+      { signal: opts.signal, truncationDirection: opts.truncationDirection, instruction: opts.instruction },
       withTimings,
-      { maxQueryLength, chunk, chunkOverlap, maxChunksPerDoc, maxDocumentLength },
+      this.#template ? undefined : { maxQueryLength, chunk, chunkOverlap, maxChunksPerDoc, maxDocumentLength },
     );
     const results: RerankResult<D>[] = Array.from(scores, (score, index) => {
       const result: RerankResult<D> = { index, score };

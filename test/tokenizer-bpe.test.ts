@@ -11,6 +11,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { Tokenizer } from '../lib/index';
+import { byteLevelAlphabet, trainBpe } from './fixtures/bpe-trainer.mjs';
 import { type CorpusPair, generateBpeCorpus, generateCorpus } from './support/corpus';
 import { checkParity as checkOracleParity, type ParityConfig, wellFormed, wellFormedPairs } from './support/parity';
 
@@ -42,86 +43,8 @@ async function checkParity(file: string, pairs: CorpusPair[], configs: ParityCon
 
 // ---- A small BPE, trained deterministically ------------------------------------------------
 
-/** GPT-2's bytes_to_unicode: byte -> printable char. */
-function byteLevelAlphabet(): string[] {
-  const out: string[] = [];
-  let n = 0;
-  for (let b = 0; b < 256; b++) {
-    const keep = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
-    out.push(String.fromCodePoint(keep ? b : 256 + n++));
-  }
-  return out;
-}
 const BYTE_CHARS = byteLevelAlphabet();
 const byteLevel = (s: string): string => Array.from(Buffer.from(s, 'utf8'), (b) => BYTE_CHARS[b]).join('');
-
-interface TrainOptions {
-  merges: number;
-  prefix?: string; // continuing_subword_prefix
-  suffix?: string; // end_of_word_suffix
-  alphabet?: string[]; // initial symbols always in the vocab
-}
-
-/** Greedy BPE training (most frequent pair, ties by token order) over word -> count. */
-function trainBpe(words: Map<string, number>, opts: TrainOptions): { vocab: Record<string, number>; merges: [string, string][] } {
-  const prefix = opts.prefix ?? '';
-  const suffix = opts.suffix ?? '';
-  const tokens: string[] = [];
-  const ids = new Map<string, number>();
-  const intern = (s: string): number => {
-    let id = ids.get(s);
-    if (id === undefined) {
-      id = tokens.length;
-      tokens.push(s);
-      ids.set(s, id);
-    }
-    return id;
-  };
-  for (const a of opts.alphabet ?? []) intern(a);
-  const seqs: { syms: number[]; n: number }[] = [];
-  for (const [w, n] of [...words.entries()].sort()) {
-    const chars = [...w];
-    seqs.push({ n, syms: chars.map((c, i) => intern((i > 0 ? prefix : '') + c + (i === chars.length - 1 ? suffix : ''))) });
-  }
-  const merges: [string, string][] = [];
-  for (let m = 0; m < opts.merges; m++) {
-    const counts = new Map<number, number>();
-    for (const { syms, n } of seqs) {
-      for (let i = 0; i + 1 < syms.length; i++) {
-        const key = syms[i] * 1048576 + syms[i + 1];
-        counts.set(key, (counts.get(key) ?? 0) + n);
-      }
-    }
-    let best = -1;
-    let bestCount = 0;
-    for (const [key, c] of counts) {
-      if (c > bestCount || (c === bestCount && key < best)) {
-        best = key;
-        bestCount = c;
-      }
-    }
-    if (best < 0 || bestCount < 2) break;
-    const a = Math.floor(best / 1048576);
-    const b = best % 1048576;
-    const merged = intern(tokens[a] + tokens[b].slice(prefix.length));
-    merges.push([tokens[a], tokens[b]]);
-    for (const s of seqs) {
-      const out: number[] = [];
-      for (let i = 0; i < s.syms.length; i++) {
-        if (i + 1 < s.syms.length && s.syms[i] === a && s.syms[i + 1] === b) {
-          out.push(merged);
-          i++;
-        } else {
-          out.push(s.syms[i]);
-        }
-      }
-      s.syms = out;
-    }
-  }
-  const vocab: Record<string, number> = {};
-  tokens.forEach((t, i) => (vocab[t] = i));
-  return { vocab, merges };
-}
 
 /** Word counts of the training text, split on whitespace. */
 function trainingWords(map: (w: string) => string): Map<string, number> {

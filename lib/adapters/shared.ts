@@ -53,6 +53,8 @@ const LOAD_OPTION_KEYS = Object.keys({
   localFilesOnly: true,
   dtype: true,
   onProgress: true,
+  template: true,
+  instruction: true,
 } satisfies Record<keyof LoadOptions, true>);
 
 const RERANK_OPTION_KEYS = Object.keys({

@@ -1,8 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-/** Which files of a model repo crossrank takes: the tokenizer and config files, and one ONNX graph. */
-export const COMPANION_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
+/**
+ * Which files of a model repo crossrank takes: the tokenizer and config files, and one ONNX graph. The
+ * chat template and sentence-transformers config tell a decoder reranker's family (lib/decoder-templates.ts).
+ */
+export const COMPANION_FILES = [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'special_tokens_map.json',
+  'chat_template.jinja',
+  'config_sentence_transformers.json',
+];
 
 /**
  * Which ONNX graph of a model to use. Repos name their variants the way optimum and

@@ -44,8 +44,9 @@ void CheckVocabularyFits(const tokenizer::Tokenizer& tokenizer, const runtime::M
 class LoadWorker : public Napi::AsyncWorker {
  public:
   LoadWorker(Napi::Env env, std::string tokenizer_path, runtime::SessionConfig session, engine::EngineConfig engine,
-             bool activation_given, int64_t config_vocab_size)
+             bool activation_given, int64_t config_vocab_size, std::optional<engine::PromptTemplate> prompt)
       : Napi::AsyncWorker(env, "crossrank:load"),
+        prompt_(std::move(prompt)),
         activation_given_(activation_given),
         config_vocab_size_(config_vocab_size),
         deferred_(Napi::Promise::Deferred::New(env)),
@@ -69,7 +70,7 @@ class LoadWorker : public Napi::AsyncWorker {
           throw Error(ErrorCode::InvalidTokenizer, e.what());
         }
       });
-      std::shared_ptr<const runtime::InferenceSession> session;
+      std::shared_ptr<runtime::InferenceSession> session;
       try {
         session = std::make_shared<runtime::InferenceSession>(session_config_);
       } catch (...) {
@@ -78,8 +79,14 @@ class LoadWorker : public Napi::AsyncWorker {
       }
       model_->tokenizer = tokenizer.get();  // rethrows the tokenizer's error, if any
       CheckVocabularyFits(*model_->tokenizer, session->info(), config_vocab_size_, session_config_.model_path);
-      model_->session = std::move(session);
       model_->engine = engine_config_;
+      if (prompt_) {
+        auto prompt = std::make_shared<const engine::PromptBuilder>(*model_->tokenizer, std::move(*prompt_),
+                                                                    engine_config_.max_length);
+        session->SetAnswerTokens(prompt->yes_id(), prompt->no_id());
+        model_->engine.prompt = std::move(prompt);
+      }
+      model_->session = std::move(session);
       if (!activation_given_) {
         // sentence-transformers' CrossEncoder default, once the graph has told the label count.
         model_->engine.activation =
@@ -111,6 +118,7 @@ class LoadWorker : public Napi::AsyncWorker {
   void OnError(const Napi::Error&) override { deferred_.Reject(MakeError(Env(), *error_).Value()); }
 
  private:
+  std::optional<engine::PromptTemplate> prompt_;
   bool activation_given_;
   int64_t config_vocab_size_;
   Napi::Promise::Deferred deferred_;
@@ -220,8 +228,18 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
     engine.inference_lanes = static_cast<int>(OptionalInteger(options, "concurrency", 1, 1, 256));
     engine.max_queued_pairs = static_cast<size_t>(OptionalInteger(options, "maxQueuedPairs", 100000, 1, int64_t{1} << 40));
 
+    std::optional<engine::PromptTemplate> prompt;
+    Napi::Value template_value = options.Get("template");
+    if (template_value.IsObject()) {
+      Napi::Object t = template_value.As<Napi::Object>();
+      prompt = engine::PromptTemplate{RequireString(t, "prefix"), RequireString(t, "body"),
+                                      RequireString(t, "suffix"), OptionalString(t, "instruction", ""),
+                                      RequireString(t, "yes"),    OptionalString(t, "no", "")};
+      session.decoder = true;
+    }
+
     auto* worker = new LoadWorker(env, RequireString(options, "tokenizerPath"), std::move(session), engine,
-                                  !activation.empty(), config_vocab_size);
+                                  !activation.empty(), config_vocab_size, std::move(prompt));
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
@@ -276,6 +294,13 @@ Napi::Value NativeReranker::Info(const Napi::CallbackInfo& info) {
   out.Set("logitsType", model.logits_type);
   out.Set("padId", Napi::Number::New(env, model_->tokenizer->pad_id()));
   out.Set("activation", engine::ActivationName(model_->engine.activation));
+  out.Set("decoderOutput", runtime::DecoderOutputName(model.decoder_output));
+  if (const auto& prompt = model_->engine.prompt) {
+    Napi::Array answer = Napi::Array::New(env);
+    answer.Set(0u, Napi::Number::New(env, static_cast<double>(prompt->yes_id())));
+    if (prompt->no_id() >= 0) answer.Set(1u, Napi::Number::New(env, static_cast<double>(prompt->no_id())));
+    out.Set("answerTokenIds", answer);
+  }
   return out;
 }
 
@@ -320,6 +345,13 @@ Napi::Value NativeReranker::Score(const Napi::CallbackInfo& info) {
     policy.max_document_tokens = static_cast<size_t>(OptionalInteger(options, "maxDocumentLength", 0, 0, 1 << 30));
     const std::string direction = OptionalString(options, "truncationDirection", "");
     if (!direction.empty()) policy.direction = ParseTruncationDirection(env, direction);
+    Napi::Value instruction = options.Get("instruction");
+    if (instruction.IsString()) policy.instruction = instruction.As<Napi::String>().Utf8Value();
+    if (model_->engine.prompt && (policy.chunk || policy.max_query_tokens > 0)) {
+      throw MakeError(env, ErrorCode::InvalidArgument,
+                      "chunk and maxQueryLength are not available for decoder rerankers: their prompt is cut from the "
+                      "end of the document");
+    }
   }
   napi_deferred deferred;
   napi_value promise;

@@ -152,14 +152,18 @@ void Engine::Tokenize(ActivePtr owned) {
   options.truncation = config_.truncation;
   options.direction = request.policy.direction.value_or(config_.direction);
   std::optional<PairBuilder> builder;
-  if (request.policy.uses_builder()) {
+  if (request.policy.uses_builder() && !config_.prompt) {
     builder.emplace(*tokenizer_, config_.max_length, config_.truncation, options.direction, request.policy);
   }
   Windowing unused;
   for (size_t i = 0; i < request.size(); ++i) {
     try {
       const std::string_view second = request.seconds[i];
-      if (builder) {
+      if (config_.prompt) {
+        const std::optional<std::string>& instruction = request.policy.instruction;
+        units.push_back(config_.prompt->Build(static_cast<uint32_t>(i), request.firsts[i], second,
+                                              instruction ? &*instruction : nullptr, options.direction));
+      } else if (builder) {
         builder->Build(static_cast<uint32_t>(i), request.firsts[i], second, &units,
                        windowing.empty() ? &unused : &windowing[i]);
       } else {

@@ -16,6 +16,7 @@
 
 #include "engine/activation.h"
 #include "engine/batch_planner.h"
+#include "engine/prompt_template.h"
 #include "engine/request.h"
 #include "runtime/process_exit.h"
 #include "runtime/session.h"
@@ -35,6 +36,8 @@ struct EngineConfig {
   // Backpressure: pairs accepted but not yet scored, across all calls. A call that would pass it is
   // rejected whole with ErrorCode::QueueFull; nothing is dropped silently.
   size_t max_queued_pairs = 100000;
+  // Decoder rerankers: how a pair becomes its prompt (null for encoders, which use the pair encoding).
+  std::shared_ptr<const PromptBuilder> prompt;
 };
 
 // Cumulative counters since the engine started; a snapshot.

@@ -25,6 +25,8 @@ struct PairPolicy {
   std::optional<tokenizer::TruncationDirection> direction;
   // Tokens of the document kept before it is paired (Cohere's max_tokens_per_doc); 0: no limit of its own.
   size_t max_document_tokens = 0;
+  // Decoder rerankers: this call's instruction, in the template's form; unset: the load's.
+  std::optional<std::string> instruction;
   bool uses_builder() const { return chunk || max_query_tokens > 0 || max_document_tokens > 0; }
 };
 

@@ -1,5 +1,6 @@
-// An ONNX Runtime session for a sequence-classification graph: binds the inputs the graph declares
-// and returns its `logits`. Knows nothing of tokenizers or JavaScript.
+// An ONNX Runtime session for a sequence-classification graph, or a decoder (causal LM) reranker's:
+// binds the inputs the graph declares and returns its `logits`, for decoders reduced to one score per
+// row. Knows nothing of tokenizers or JavaScript.
 #pragma once
 
 #include <cstddef>
@@ -25,7 +26,21 @@ struct SessionConfig {
   int intra_op_threads = 0;  // 0: ONNX Runtime's default (one per physical core)
   int64_t num_labels_hint = 0;  // from config.json; used only when the graph leaves the dimension symbolic
   LogLevel log_level = LogLevel::Off;  // which of ORT's log lines for this session reach stderr
+  // A decoder reranker (a causal LM that answers yes or no): position_ids come from the mask, and
+  // the output is read in one of the DecoderOutput forms.
+  bool decoder = false;
 };
+
+// How a decoder graph's `logits` hold the answer. Every form gives one score per row: logit(yes) -
+// logit(no), or logit(yes) alone for a one-token template (bge-reranker-v2-gemma).
+enum class DecoderOutput {
+  None,     // an encoder: `logits [batch, num_labels]` as they are
+  LmHead,   // [batch, seq, vocab]: the whole LM head; the two token columns at each row's last real
+            // position. Right-padded: ORT's GroupQueryAttention (onnx-community's exports) takes only that.
+  YesNo,    // [batch, 2]: columns [no, yes] at position -1 (the published model_yesno exports): left-padded
+  SeqCls,   // [batch, 1]: a sequence-classification conversion, already W[yes] - W[no]: left-padded
+};
+const char* DecoderOutputName(DecoderOutput form);
 
 // What a batch looks like to the session: row-major [batch, seq_len] token tensors. token_type_ids may
 // be null when the graph does not declare that input.
@@ -52,6 +67,7 @@ struct ModelInfo {
   // thread count, or an ORT environment someone else created without global pools).
   std::string thread_pool;
   std::string logits_type;  // "float32" or "float16" (converted to float32 scores)
+  DecoderOutput decoder_output = DecoderOutput::None;
 };
 
 class InferenceSession {
@@ -64,23 +80,41 @@ class InferenceSession {
 
   const ModelInfo& info() const { return info_; }
 
-  // Writes batch * num_labels logits, row-major. Safe to call from several threads at once (ORT
+  // Decoders only, before the first Run: the ids of the answer tokens (no_id < 0: the score is
+  // logit(yes) alone). Throws crossrank::Error(InvalidModel) when the graph's output cannot serve them.
+  void SetAnswerTokens(int64_t yes_id, int64_t no_id);
+
+  // Writes batch * num_labels logits, row-major. The batch is right-padded (real tokens first); a
+  // decoder session re-pads it as its output form needs (see ArrangeDecoderRows). Safe to call from several threads at once (ORT
   // sessions accept concurrent Run calls). `run_options`, when given, lets another thread stop the run
   // (Ort::RunOptions::SetTerminate). Throws crossrank::Error(Inference).
   void Run(const BatchTensors& batch, float* logits, Ort::RunOptions* run_options = nullptr) const;
 
  private:
-  enum class InputRole { InputIds, AttentionMask, TokenTypeIds };
+  enum class InputRole { InputIds, AttentionMask, TokenTypeIds, PositionIds, PastKeyValues };
   struct BoundInput {
     std::string name;
     InputRole role;
     ONNXTensorElementDataType element_type;
+    std::vector<int64_t> past_shape;  // PastKeyValues: the declared shape; -1 where symbolic
   };
+  // A decoder batch as the graph wants it: position ids from the mask, rows left-padded for the forms
+  // that read position -1, and each row's last real position.
+  struct DecoderRows {
+    std::vector<int64_t> ids, mask, positions;
+    std::vector<size_t> last;
+  };
+  DecoderRows ArrangeDecoderRows(const BatchTensors& batch) const;
+  void ReadDecoderScores(const Ort::Value& output, const DecoderRows& rows, float* scores) const;
 
   std::unique_ptr<SessionLogId> log_id_;  // outlives session_: ORT logs under it until the session is gone
   std::unique_ptr<Ort::Session> session_;
   std::vector<BoundInput> inputs_;
   bool logits_fp16_ = false;
+  int64_t yes_id_ = -1;
+  int64_t no_id_ = -1;
+  std::string model_path_;
+  int64_t lm_head_vocab_ = 0;  // LmHead: the vocabulary dimension, when the graph fixes it
   ModelInfo info_;
   LiveCount<InferenceSession> live_;
 };

@@ -18,6 +18,8 @@ export default function setup(): void {
   ensureFixture('tiny-fp16-logits', { preset: 'tiny', seed: 1, logitsType: 'float16' });
   // Big enough that scoring 100 documents takes a good fraction of a second on two cores.
   ensureFixture('medium', { preset: 'tiny', seed: 3, layers: 4, hidden: 256, heads: 4, intermediate: 1024 });
+  // A Qwen3-Reranker-shaped decoder in each export form (onnx/model.onnx, model_yesno, model_seq_cls, model_past).
+  ensureFixture('qwen3-reranker', { architecture: 'qwen3', seed: 7 });
   // An XLM-RoBERTa cross-encoder that needs nothing from ../shared: bge-reranker-v2-m3's tokenizer
   // layout minus the Precompiled charsmap (Strip + Replace, Metaspace, Unigram, <s> A </s></s> B </s>).
   const plain = ensureXlmrFixture('tiny-xlmr-plain', { seed: 6, tokenizer: false, vocabSize: 8000 });
