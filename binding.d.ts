@@ -84,6 +84,7 @@ export interface NativeModelInfo {
   device: string;
   threadPool: 'shared' | 'session';
   logitsType: 'float32' | 'float16';
+  inputMemory: 'pinned' | 'host';
   padId: number;
   activation: 'sigmoid' | 'softmax' | 'none';
   /** How the graph's logits are read: 'labels' (encoders) or a decoder export's form. */

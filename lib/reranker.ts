@@ -190,6 +190,11 @@ export interface RerankerInfo {
   threadPool: 'shared' | 'session';
   /** The graph's logits type; float16 logits (fp16 exports) are converted to float32 scores. */
   logitsType: 'float32' | 'float16';
+  /**
+   * Where a batch's input tensors are bound: 'pinned' (page-locked host memory, copied to the GPU in
+   * one transfer; CUDA, when the provider offers a pinned allocator) or 'host'.
+   */
+  inputMemory: 'pinned' | 'host';
   maxBatchTokens: number;
   maxBatchSize: number;
   concurrency: number;
@@ -355,6 +360,7 @@ export class Reranker {
       device: nativeInfo.device,
       threadPool: nativeInfo.threadPool,
       logitsType: nativeInfo.logitsType,
+      inputMemory: nativeInfo.inputMemory,
       maxBatchTokens,
       maxBatchSize,
       concurrency,

@@ -122,6 +122,7 @@ describe('logit parity with onnxruntime-node + Hugging Face tokenizers', () => {
     try {
       expect(half.info.logitsType).toBe('float16');
       expect(full.info.logitsType).toBe('float32');
+      expect(full.info.inputMemory).toBe('host'); // pinned staging is for CUDA only
       const [a, b] = await Promise.all([half.score(pairs), full.score(pairs)]);
       // float16 keeps 11 significant bits: a relative error of at most 2^-11.
       for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(Math.abs(b[i]) * 2 ** -11 + 1e-7);

@@ -292,6 +292,7 @@ Napi::Value NativeReranker::Info(const Napi::CallbackInfo& info) {
   out.Set("device", model.device);
   out.Set("threadPool", model.thread_pool);
   out.Set("logitsType", model.logits_type);
+  out.Set("inputMemory", model.input_memory);
   out.Set("padId", Napi::Number::New(env, model_->tokenizer->pad_id()));
   out.Set("activation", engine::ActivationName(model_->engine.activation));
   out.Set("decoderOutput", runtime::DecoderOutputName(model.decoder_output));

@@ -209,6 +209,11 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
   info_.ort_version = library.version;
   info_.ort_library_path = library.path;
   info_.device = config.device == Device::Cuda ? "cuda:" + std::to_string(config.device_id) : "cpu";
+  if (config.device == Device::Cuda) {
+    staging_ = std::make_unique<PinnedStaging>(*session_, config.device_id);
+    if (!staging_->available()) staging_.reset();
+    else info_.input_memory = "pinned";
+  }
 }
 
 InferenceSession::~InferenceSession() = default;
@@ -303,8 +308,10 @@ void InferenceSession::Run(const BatchTensors& batch, float* logits, Ort::RunOpt
   std::vector<Ort::Value> values;
   std::vector<const char*> names;
   std::vector<std::vector<int32_t>> narrowed;  // only for graphs that declare int32 inputs
+  std::vector<PinnedStaging::Lease> staged;      // CUDA: the inputs' page-locked copies, until the run ends
   values.reserve(inputs_.size());
   narrowed.reserve(inputs_.size());
+  staged.reserve(inputs_.size());
   for (const BoundInput& input : inputs_) {
     names.push_back(input.name.c_str());
     if (input.role == InputRole::PastKeyValues) {
@@ -323,8 +330,15 @@ void InferenceSession::Run(const BatchTensors& batch, float* logits, Ort::RunOpt
       default: data = batch.token_type_ids; break;
     }
     if (input.element_type == ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64) {
-      // ORT only reads inputs; the const_cast is the C API's signature, not a write.
-      values.push_back(Ort::Value::CreateTensor<int64_t>(memory, const_cast<int64_t*>(data), count, shape, 2));
+      if (staging_) {
+        staged.push_back(staging_->Acquire(count * sizeof(int64_t)));
+        auto* pinned = static_cast<int64_t*>(staged.back().data());
+        std::memcpy(pinned, data, count * sizeof(int64_t));
+        values.push_back(Ort::Value::CreateTensor<int64_t>(staging_->memory_info(), pinned, count, shape, 2));
+      } else {
+        // ORT only reads inputs; the const_cast is the C API's signature, not a write.
+        values.push_back(Ort::Value::CreateTensor<int64_t>(memory, const_cast<int64_t*>(data), count, shape, 2));
+      }
     } else {
       narrowed.emplace_back(data, data + count);
       values.push_back(Ort::Value::CreateTensor<int32_t>(memory, narrowed.back().data(), count, shape, 2));
@@ -339,7 +353,13 @@ void InferenceSession::Run(const BatchTensors& batch, float* logits, Ort::RunOpt
       default_options = Ort::RunOptions();
       run_options = &default_options;
     }
-    outputs = session_->Run(*run_options, names.data(), values.data(), values.size(), &output_name, 1);
+    // Through an IoBinding: inputs bound where they are (pinned host memory on CUDA, copied to the
+    // device once per batch), the logits bound to host memory so that ORT copies them back itself.
+    Ort::IoBinding binding(*session_);
+    for (size_t i = 0; i < values.size(); ++i) binding.BindInput(names[i], values[i]);
+    binding.BindOutput(output_name, memory);
+    session_->Run(*run_options, binding);
+    outputs = binding.GetOutputValues();
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::Inference, std::string("ONNX Runtime failed to run a batch: ") + e.what());
   }

@@ -13,6 +13,7 @@
 
 #include "common/live_count.h"
 #include "runtime/ort_logging.h"
+#include "runtime/pinned_staging.h"
 
 namespace crossrank::runtime {
 
@@ -66,7 +67,9 @@ struct ModelInfo {
   // "shared": the process-wide ORT pool every model uses; "session": a pool of its own (an explicit
   // thread count, or an ORT environment someone else created without global pools).
   std::string thread_pool;
-  std::string logits_type;  // "float32" or "float16" (converted to float32 scores)
+  std::string logits_type;
+  // Where input tensors are staged for the device: "pinned" (page-locked, CUDA), or "host".
+  std::string input_memory = "host";  // "float32" or "float16" (converted to float32 scores)
   DecoderOutput decoder_output = DecoderOutput::None;
 };
 
@@ -109,6 +112,7 @@ class InferenceSession {
 
   std::unique_ptr<SessionLogId> log_id_;  // outlives session_: ORT logs under it until the session is gone
   std::unique_ptr<Ort::Session> session_;
+  std::unique_ptr<PinnedStaging> staging_;  // CUDA: page-locked input buffers; null on CPU
   std::vector<BoundInput> inputs_;
   bool logits_fp16_ = false;
   int64_t yes_id_ = -1;

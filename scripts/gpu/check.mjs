@@ -92,7 +92,7 @@ const maxAbsDiff = (a, b) => {
   return Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
 };
 const top11 = (r) => r.rerank(query, docs, { topK: 11 });
-const infoOf = (r) => ({ device: r.info.device, ortVersion: r.info.ortVersion, logitsType: r.info.logitsType, modelPath: path.relative(REPO_ROOT, r.info.modelPath) });
+const infoOf = (r) => ({ device: r.info.device, ortVersion: r.info.ortVersion, logitsType: r.info.logitsType, inputMemory: r.info.inputMemory, modelPath: path.relative(REPO_ROOT, r.info.modelPath) });
 
 /** fn's result plus the longest event-loop delay (ms) while it ran: scoring must not block the loop. */
 async function watchingLoop(fn) {
