@@ -25,6 +25,8 @@ struct SessionConfig {
   int intra_op_threads = 0;  // 0: ONNX Runtime's default (one per physical core)
   int64_t num_labels_hint = 0;  // from config.json; used only when the graph leaves the dimension symbolic
   LogLevel log_level = LogLevel::Off;  // which of ORT's log lines for this session reach stderr
+  // Fuse attention and residual+LayerNorm blocks into ORT's contrib kernels at load (runtime/graph_fusion.h).
+  bool graph_rewrite = true;
 };
 
 // What a batch looks like to the session: row-major [batch, seq_len] token tensors. token_type_ids may
@@ -52,6 +54,9 @@ struct ModelInfo {
   // thread count, or an ORT environment someone else created without global pools).
   std::string thread_pool;
   std::string logits_type;  // "float32" or "float16" (converted to float32 scores)
+  // What the load-time graph rewrite fused (both 0 when it was off or found nothing to fuse).
+  int fused_attention = 0;
+  int fused_skip_layer_norm = 0;
 };
 
 class InferenceSession {
