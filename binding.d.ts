@@ -12,7 +12,7 @@ export interface NativeLoadOptions {
   /** config.json's vocab_size; the tokenizer's ids are checked against it at load. */
   vocabSize?: number;
   logLevel?: 'off' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose';
-  /** Fuse attention and residual+LayerNorm blocks into ORT's contrib kernels at load. Default true. */
+  /** Fuse attention and residual+LayerNorm blocks into ORT's contrib kernels at load. Default false. */
   graphRewrite?: boolean;
   maxLength?: number;
   truncation?: 'longest_first' | 'only_first' | 'only_second';

@@ -206,7 +206,7 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
                           log_level + "'");
     }
     session.log_level = *parsed_log_level;
-    session.graph_rewrite = OptionalBool(options, "graphRewrite", true);
+    session.graph_rewrite = OptionalBool(options, "graphRewrite", false);
     const int64_t config_vocab_size = OptionalInteger(options, "vocabSize", 0, 0, int64_t{1} << 40);
 
     engine::EngineConfig engine;

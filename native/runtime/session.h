@@ -26,7 +26,8 @@ struct SessionConfig {
   int64_t num_labels_hint = 0;  // from config.json; used only when the graph leaves the dimension symbolic
   LogLevel log_level = LogLevel::Off;  // which of ORT's log lines for this session reach stderr
   // Fuse attention and residual+LayerNorm blocks into ORT's contrib kernels at load (runtime/graph_fusion.h).
-  bool graph_rewrite = true;
+  // Off by default: on 2 cores it measured no faster (Performance.md, "Where the time goes").
+  bool graph_rewrite = false;
 };
 
 // What a batch looks like to the session: row-major [batch, seq_len] token tensors. token_type_ids may
