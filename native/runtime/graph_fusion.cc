@@ -606,7 +606,7 @@ class Fuser {
   // The graph's nodes with each fused pattern replaced by its node, in the place of the pattern's
   // last node (every input of the fused node is produced before it), then without the nodes whose
   // outputs nothing reads any more (the attention mask's arithmetic, once every layer is fused).
-  std::vector<Emitted> Nodes() const {
+  std::vector<Emitted> Nodes() {
     std::vector<Emitted> out;
     for (auto& e : prologue_) out.push_back(e);
     for (const Node& n : g_.nodes()) {
@@ -628,12 +628,17 @@ class Fuser {
     }
     std::vector<Emitted> kept;
     for (size_t i = 0; i < out.size(); ++i) {
-      if (live[i]) kept.push_back(std::move(out[i]));
+      if (live[i]) {
+        kept.push_back(std::move(out[i]));
+      } else {
+        for (const auto& o : out[i].outputs) vanished_.insert(o);
+      }
     }
     return kept;
   }
 
-  // Names of values the fusions made disappear (their value_info entries are dropped).
+  // Names of values the fusions made disappear (their value_info entries are dropped); complete once
+  // Nodes() has run.
   bool Vanished(sv name) const { return vanished_.count(std::string(name)) != 0; }
 
  private:
@@ -907,14 +912,22 @@ FusedGraph FuseEncoderGraph(std::string_view model) {
   fuser.Run();
   if (!fuser.changed()) return result;
 
-  Writer graph;
-  for (const Emitted& n : fuser.Nodes()) {
-    if (n.encoded.empty()) {
-      graph.Bytes(graph_field::kNode, n.source->raw);
-    } else {
-      graph.Bytes(graph_field::kNode, n.encoded);
-    }
+  // The graph's fields as pieces: node fields written here (small), every other field (the weights)
+  // viewed in the mapped file, so the model is copied once, into its final string.
+  const std::vector<Emitted> nodes = fuser.Nodes();
+  std::vector<std::string> node_fields;
+  node_fields.reserve(nodes.size() + fuser.initializers().size());
+  for (const Emitted& n : nodes) {
+    Writer field;
+    field.Bytes(graph_field::kNode, n.encoded.empty() ? n.source->raw : sv(n.encoded));
+    node_fields.push_back(std::move(field.str()));
   }
+  for (const std::string& t : fuser.initializers()) {
+    Writer field;
+    field.Bytes(graph_field::kInitializer, t);
+    node_fields.push_back(std::move(field.str()));
+  }
+  std::vector<sv> pieces(node_fields.begin(), node_fields.end());
   Reader reader(graph_bytes);
   Field f;
   while (reader.Next(&f)) {
@@ -922,15 +935,17 @@ FusedGraph FuseEncoderGraph(std::string_view model) {
     if (f.number == graph_field::kValueInfo && f.wire == wire::kBytes && fuser.Vanished(ParseValueInfo(f.bytes).first)) {
       continue;
     }
-    graph.Raw(f.raw);
+    pieces.push_back(f.raw);
   }
-  for (const std::string& t : fuser.initializers()) graph.Bytes(graph_field::kInitializer, t);
 
   Writer out;
+  size_t extra = 64;
+  for (const std::string& t : fuser.initializers()) extra += t.size() + 16;
+  out.Reserve(model.size() + extra);
   Reader top(model);
   while (top.Next(&f)) {
     if (f.number == model_field::kGraph) {
-      out.Bytes(model_field::kGraph, graph.str());
+      out.BytesOf(model_field::kGraph, pieces);
     } else {
       out.Raw(f.raw);
     }

@@ -112,7 +112,18 @@ class Writer {
     PutVarint(bytes.size());
     out_.append(bytes.data(), bytes.size());
   }
+  // A length-delimited field whose bytes are the concatenation of `pieces` (no intermediate copy).
+  template <typename Pieces>
+  void BytesOf(uint32_t number, const Pieces& pieces) {
+    size_t length = 0;
+    for (std::string_view piece : pieces) length += piece.size();
+    Key(number, kBytes);
+    PutVarint(length);
+    out_.reserve(out_.size() + length);
+    for (std::string_view piece : pieces) out_.append(piece.data(), piece.size());
+  }
   void Raw(std::string_view field) { out_.append(field.data(), field.size()); }
+  void Reserve(size_t bytes) { out_.reserve(bytes); }
   std::string& str() { return out_; }
 
  private:
