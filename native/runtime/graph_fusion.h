@@ -1,10 +1,12 @@
 // Rewrites a BERT-family encoder graph at load so that ONNX Runtime runs its fused contrib kernels:
-// each self-attention block becomes one com.microsoft.Attention node and each "bias Add + residual
-// Add + LayerNorm" one com.microsoft.SkipLayerNormalization. ORT has both fusions, but its matchers
-// miss today's torch exports (they list Add/Sub/Mul versions up to 13 and read Unsqueeze axes as an
-// attribute; opset-14 exports have neither), so they never fire. Weights are copied as they are; the
-// attention block's Q, K and V weights are only laid side by side, as the Attention kernel takes them.
-// Only what matches exactly is rewritten: an unrecognised graph, or any part of one, stays as it is.
+// each self-attention block becomes one com.microsoft.Attention node (MultiHeadAttention over the
+// projections' outputs where the Q/K/V weights are not float constants, as in int8 graphs), and in
+// float graphs each "bias Add + residual Add + LayerNorm" one com.microsoft.SkipLayerNormalization.
+// ORT has these fusions, but its matchers miss today's torch exports (its attention mask matcher
+// lists Sub/Mul versions up to 13 and reads Unsqueeze axes as an attribute; opset-14 exports have
+// neither), so they never fire. Weights are copied as they are; the attention block's Q, K and V
+// weights are only laid side by side, as the Attention kernel takes them. Only what matches exactly
+// is rewritten: an unrecognised graph, or any part of one, stays as it is.
 #pragma once
 
 #include <string>
