@@ -12,6 +12,8 @@ export interface NativeLoadOptions {
   /** config.json's vocab_size; the tokenizer's ids are checked against it at load. */
   vocabSize?: number;
   logLevel?: 'off' | 'fatal' | 'error' | 'warning' | 'info' | 'verbose';
+  /** Fuse attention and residual+LayerNorm blocks into ORT's contrib kernels at load. Default false. */
+  graphRewrite?: boolean;
   maxLength?: number;
   truncation?: 'longest_first' | 'only_first' | 'only_second';
   truncationDirection?: 'right' | 'left';
@@ -75,6 +77,12 @@ export interface NativeStats {
   activeCalls: number;
 }
 
+/** What the load-time graph rewrite fused (native/runtime/graph_fusion.h); zeros when off or nothing matched. */
+export interface NativeFusedOps {
+  attention: number;
+  skipLayerNormalization: number;
+}
+
 export interface NativeModelInfo {
   inputNames: string[];
   outputName: string;
@@ -85,6 +93,7 @@ export interface NativeModelInfo {
   threadPool: 'shared' | 'session';
   logitsType: 'float32' | 'float16';
   inputMemory: 'pinned' | 'host';
+  fusedOps: NativeFusedOps;
   padId: number;
   activation: 'sigmoid' | 'softmax' | 'none';
   /** How the graph's logits are read: 'labels' (encoders) or a decoder export's form. */

@@ -46,6 +46,7 @@ const LOAD_OPTION_KEYS = Object.keys({
   modelFile: true,
   ortLibraryPath: true,
   logLevel: true,
+  graphRewrite: true,
   revision: true,
   cacheDir: true,
   token: true,

@@ -214,6 +214,7 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
                           log_level + "'");
     }
     session.log_level = *parsed_log_level;
+    session.graph_rewrite = OptionalBool(options, "graphRewrite", false);
     const int64_t config_vocab_size = OptionalInteger(options, "vocabSize", 0, 0, int64_t{1} << 40);
 
     engine::EngineConfig engine;
@@ -293,6 +294,10 @@ Napi::Value NativeReranker::Info(const Napi::CallbackInfo& info) {
   out.Set("threadPool", model.thread_pool);
   out.Set("logitsType", model.logits_type);
   out.Set("inputMemory", model.input_memory);
+  Napi::Object fused = Napi::Object::New(env);
+  fused.Set("attention", Napi::Number::New(env, model.fused_attention));
+  fused.Set("skipLayerNormalization", Napi::Number::New(env, model.fused_skip_layer_norm));
+  out.Set("fusedOps", fused);
   out.Set("padId", Napi::Number::New(env, model_->tokenizer->pad_id()));
   out.Set("activation", engine::ActivationName(model_->engine.activation));
   out.Set("decoderOutput", runtime::DecoderOutputName(model.decoder_output));

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "runtime/cuda_provider.h"
+#include "runtime/graph_fusion.h"
 #include "runtime/onnx_graph.h"
 #include "runtime/ort_library.h"
 
@@ -72,24 +73,38 @@ InferenceSession::InferenceSession(const SessionConfig& config) {
   log_id_ = std::make_unique<SessionLogId>(config.log_level);
   // An explicit thread count asks for a pool of the model's own.
   bool shared_pool = config.intra_op_threads == 0 && SharedPoolAvailable();
+  FusedGraph fused = config.graph_rewrite ? FuseEncoderGraphFile(config.model_path) : FusedGraph{};
+  auto open = [&] {
+    if (!fused.model.empty()) {
+      try {
+        return std::make_unique<Ort::Session>(env, fused.model.data(), fused.model.size(),
+                                              MakeOptions(config, *log_id_, shared_pool));
+      } catch (const Ort::Exception& e) {
+        if (std::string(e.what()).find("GlobalThreadPools") != std::string::npos) throw;
+        fused = FusedGraph{};  // ORT refused the rewritten graph: run the file as it is
+      }
+    }
+    return std::make_unique<Ort::Session>(env, config.model_path.c_str(), MakeOptions(config, *log_id_, shared_pool));
+  };
   try {
     try {
-      session_ = std::make_unique<Ort::Session>(env, config.model_path.c_str(),
-                                                MakeOptions(config, *log_id_, shared_pool));
+      session_ = open();
     } catch (const Ort::Exception& e) {
       // Someone else (onnxruntime-node's JS API, say) created the process's ORT environment first,
       // without global pools: ORT then hands us theirs. Fall back to a pool of the session's own.
       if (!shared_pool || std::string(e.what()).find("GlobalThreadPools") == std::string::npos) throw;
       MarkSharedPoolUnavailable();
       shared_pool = false;
-      session_ = std::make_unique<Ort::Session>(env, config.model_path.c_str(),
-                                                MakeOptions(config, *log_id_, shared_pool));
+      session_ = open();
     }
   } catch (const Ort::Exception& e) {
     throw Error(ErrorCode::InvalidModel, "cannot load ONNX model " + config.model_path + ": " + e.what());
   }
   info_.thread_pool = shared_pool ? "shared" : "session";
   model_path_ = config.model_path;
+  info_.fused_attention = fused.attention;
+  info_.fused_skip_layer_norm = fused.skip_layer_norm;
+  fused.model = std::string();  // ORT holds its own copy
 
   Ort::AllocatorWithDefaultOptions allocator;
   const std::string where = " (in " + config.model_path + ")";

@@ -30,6 +30,9 @@ struct SessionConfig {
   // A decoder reranker (a causal LM that answers yes or no): position_ids come from the mask, and
   // the output is read in one of the DecoderOutput forms.
   bool decoder = false;
+  // Fuse attention and residual+LayerNorm blocks into ORT's contrib kernels at load (runtime/graph_fusion.h).
+  // Off by default: on 2 cores it measured no faster (Performance.md, "Where the time goes").
+  bool graph_rewrite = false;
 };
 
 // How a decoder graph's `logits` hold the answer. Every form gives one score per row: logit(yes) -
@@ -67,10 +70,13 @@ struct ModelInfo {
   // "shared": the process-wide ORT pool every model uses; "session": a pool of its own (an explicit
   // thread count, or an ORT environment someone else created without global pools).
   std::string thread_pool;
-  std::string logits_type;
+  std::string logits_type;  // "float32" or "float16" (converted to float32 scores)
   // Where input tensors are staged for the device: "pinned" (page-locked, CUDA), or "host".
-  std::string input_memory = "host";  // "float32" or "float16" (converted to float32 scores)
+  std::string input_memory = "host";
   DecoderOutput decoder_output = DecoderOutput::None;
+  // What the load-time graph rewrite fused (both 0 when it was off or found nothing to fuse).
+  int fused_attention = 0;
+  int fused_skip_layer_norm = 0;
 };
 
 class InferenceSession {
