@@ -288,6 +288,11 @@ async function main() {
     multimodel: [],
   };
 
+  // Written after every workload too: an interrupted run keeps what it measured (bench/report.mjs reads it).
+  const file = o.json ?? path.join(REPO_ROOT, 'bench', 'results', `${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const save = () => fs.writeFileSync(file, JSON.stringify(run, null, 2) + '\n');
+
   // -------------------------------------------- GEMM ceiling: half the rounds now, the rest at the end
   const ceilingRound = async (round) => {
     for (const p of precisions) {
@@ -389,14 +394,13 @@ async function main() {
       const opened = run.opened.find((x) => x.system === system && x.precision === precision && x.workload === workload);
       opened.rssMB = r.rssMB;
     }
+    save();
   }
   fs.rmSync(workloadsFile, { force: true });
   for (let r = Math.ceil(ceilingRounds / 2); r < ceilingRounds; r++) await ceilingRound(r);
   run.finished = new Date().toISOString();
 
-  const file = o.json ?? path.join(REPO_ROOT, 'bench', 'results', `${started.toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(run, null, 2) + '\n'); // the measurements first, whatever the summary does
+  save(); // the measurements first, whatever the summary does
   const summary = summarize(run);
   console.log('');
   console.log(render(summary));

@@ -204,8 +204,9 @@ export function multiModelRows(run) {
 /** Everything the run prints and the report renders. */
 export function summarize(run) {
   const ceiling = ceilings(run.ceiling);
-  const floorMs = max((run.idle ?? []).map((x) => x.loopMaxMs));
-  const floor = { loopMaxMs: floorMs, loopP99Ms: max((run.idle ?? []).map((x) => x.loopP99Ms)), rounds: (run.idle ?? []).length };
+  const idle = (run.idle ?? []).filter((x) => !x.error);
+  const floorMs = max(idle.map((x) => x.loopMaxMs));
+  const floor = { loopMaxMs: floorMs, loopP99Ms: max(idle.map((x) => x.loopP99Ms)), samples: idle.length };
   const rows = throughputRows(run, ceiling);
   const latency = latencyRows(run);
   const multimodel = multiModelRows(run);
@@ -258,11 +259,15 @@ export function render(s, { markdown = false } = {}) {
   const out = [];
   const bold = (v, on) => (markdown && on ? `**${v}**` : v);
   for (const [p, c] of Object.entries(s.ceiling)) {
-    const byShape = {};
-    for (const r of c.byShape) if (!byShape[r.shape] || r.gflops > byShape[r.shape].gflops) byShape[r.shape] = r;
-    out.push(`GEMM ceiling ${p}: ${c.gflops.toFixed(1)} GFLOP/s (${c.best.variant} ${c.best.shape} at ${c.best.rows} rows); per shape, best of row counts and variants: ${Object.values(byShape).map((r) => `${r.shape} ${r.gflops.toFixed(0)}`).join(', ')}`);
+    const bestBy = (key) => {
+      const m = {};
+      for (const r of c.byShape) if (!m[r[key]] || r.gflops > m[r[key]].gflops) m[r[key]] = r;
+      return Object.values(m).map((r) => `${r[key]} ${r.gflops.toFixed(0)}`).join(', ');
+    };
+    const variants = new Set(c.byShape.map((r) => r.variant)).size > 1 ? `; per variant: ${bestBy('variant')}` : '';
+    out.push(`GEMM ceiling ${p}: ${c.gflops.toFixed(1)} GFLOP/s (${c.best.variant} ${c.best.shape} at ${c.best.rows} rows); per shape: ${bestBy('shape')}${variants}`);
   }
-  out.push(`Idle floor (an idle node process, event-loop worst delay over ${s.floor.rounds} round(s)): max ${fmt(s.floor.loopMaxMs)} ms, p99 ${fmt(s.floor.loopP99Ms)} ms`);
+  out.push(`Idle floor (an idle node process, event-loop delay, worst of ${s.floor.samples} sample(s) of 1–2 s, one per workload): max ${fmt(s.floor.loopMaxMs)} ms, p99 ${fmt(s.floor.loopP99Ms)} ms`);
   out.push('');
   const header = ['system', 'prec', 'workload', 'pairs/s', 'median', '×best peer', 'GFLOP/s', '%ceil', 'loop max ms', 'loop p99 ms', 'RSS MB', 'load ms', 'Δlogit', 'reps', 'noise'];
   const rows = s.rows.map((r) =>
