@@ -393,6 +393,7 @@ async function main() {
       const r = await w.request({ op: 'close' }, 60_000).catch((e) => ({ error: e.message }));
       const opened = run.opened.find((x) => x.system === system && x.precision === precision && x.workload === workload);
       opened.rssMB = r.rssMB;
+      opened.stats = r.stats;
     }
     save();
   }

@@ -6,8 +6,8 @@
 //   open        load a system (and, for `multimodel`, its second model) and warm it up
 //   reps        timed repetitions of a throughput workload (ort-tuned: each budget asked for)
 //   latency     calls one at a time, then small calls under a large background call
-//   multimodel  two models, each alone and both at once, closed-loop callers
-//   close       release the system, report peak RSS; the process exits
+//   multimodel  two models, each alone (half and full load) and both at once, closed-loop callers
+//   close       release the system, report peak RSS and its stats; the process exits
 // A process stays open across rounds, so run.mjs can interleave systems without reloading them.
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -45,13 +45,17 @@ function watch() {
   const t0 = now();
   const h = monitorEventLoopDelay({ resolution: 1 });
   h.enable();
-  return () => {
+  return async () => {
+    // One more loop turn, so that the histogram's overdue timer records the last blocked stretch:
+    // a system that blocks the loop for the whole span would otherwise read 0 (no sample at all).
+    await sleep(2);
     h.disable();
     const m1 = machineBusySeconds();
     const c = process.cpuUsage(c0);
     const wall = (now() - t0) / 1000;
     const own = (c.user + c.system) / 1e6;
     return {
+      loopSamples: h.count,
       loopMaxMs: h.max / 1e6,
       loopP99Ms: h.percentile(99) / 1e6,
       contention: m0 == null || m1 == null ? null : { ownCores: own / wall, otherCores: Math.max(0, (m1 - m0 - own) / wall) },
@@ -110,7 +114,7 @@ async function reps({ minReps, maxReps, minSeconds, budgets }) {
     }
     passes++;
   }
-  const seen = done();
+  const seen = await done();
   const paddedTokensPerRep = sys.stats ? (sys.stats.paddedTokens - padBefore) / (passes * pass.length) : null;
   return { perBudget, ...seen, paddedTokensPerRep };
 }
@@ -130,22 +134,22 @@ async function latency() {
   const done = watch();
   const small = await timeCalls(wl.calls);
   const large = await timeCalls(wl.large);
-  const alone = done();
+  const alone = await done();
   const bgDone = watch();
   const t0 = now();
   let backgroundMs = null;
   const background = sys.score(wl.background).then(() => (backgroundMs = now() - t0));
   // Let the background call get going first, as a request already being served would be.
   await sleep(20);
+  // every call started while the background call runs counts, also one that it made wait past its end
   const underLoad = [];
   for (let i = 0; backgroundMs == null; i++) {
     const t = now();
     await sys.score(wl.calls[i % wl.calls.length]);
-    // a call that finished after the background call no longer measures it
-    if (backgroundMs == null) underLoad.push(now() - t);
+    underLoad.push(now() - t);
   }
   await background;
-  const loaded = bgDone();
+  const loaded = await bgDone();
   return {
     smallMs: small,
     largeMs: large,
@@ -182,11 +186,17 @@ async function closedLoop(models, { callers, seconds, minCalls }) {
   return { wallMs: now() - t0, models: per };
 }
 
+/**
+ * Each model alone with `callers` (half the joint load: the p99 reference) and with twice as many
+ * (the full load: its best rate), then both models with `callers` each.
+ */
 async function multimodel(o) {
   const out = {};
-  for (const [name, models] of [['aloneA', [sys]], ['aloneB', [second]], ['both', [sys, second]]]) {
+  const phases = [['aloneA', [sys], 1], ['aloneB', [second], 1], ['fullA', [sys], 2], ['fullB', [second], 2], ['both', [sys, second], 1]];
+  for (const [name, models, k] of phases) {
     const done = watch();
-    out[name] = { ...(await closedLoop(models, o)), ...done() };
+    const r = await closedLoop(models, { ...o, callers: o.callers * k });
+    out[name] = { ...r, ...(await done()) };
   }
   return out;
 }
@@ -194,7 +204,7 @@ async function multimodel(o) {
 async function idle({ seconds }) {
   const done = watch();
   await sleep(seconds * 1000);
-  return done();
+  return await done();
 }
 
 /** Each ceiling graph at each row count: the best of its runs. */
@@ -219,7 +229,7 @@ async function gemm({ precision, dims, rows, minSeconds, threads }) {
           await s.run(feeds);
           times.push(now() - t);
         }
-        const { contention } = done();
+        const { contention } = await done();
         const best = Math.min(...times);
         out.push({ variant, shape: shape.name, k: shape.k, outs: shape.outs, rows: n, bestMs: best, medianMs: median(times), reps: times.length, gflops: gemmFlops(shape, n) / (best / 1000) / 1e9, contention });
       }
@@ -230,9 +240,11 @@ async function gemm({ precision, dims, rows, minSeconds, threads }) {
 }
 
 async function close() {
+  // crossrank's stats(): what its planner did over the whole workload (batches, padding, ...)
+  const stats = sys?.stats ? { ...sys.stats } : null;
   await sys?.close?.();
   await second?.close?.();
-  return { rssMB: maxRssMB() };
+  return { rssMB: maxRssMB(), stats };
 }
 
 const OPS = { idle, gemm, open, reps, latency, multimodel, close };

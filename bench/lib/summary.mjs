@@ -14,6 +14,8 @@ export const TARGETS = Object.freeze({
   underLoadP99OverAloneP50: 3,
 });
 
+/** Position of v in xs for sorting; unknown values last. */
+const rankIn = (xs, v) => (xs.includes(v) ? xs.indexOf(v) : xs.length);
 const min = (xs) => (xs.length ? Math.min(...xs) : null);
 const max = (xs) => (xs.length ? Math.max(...xs) : null);
 
@@ -109,10 +111,9 @@ export function throughputRows(run, ceiling) {
     r.bestPeer = best ? { name: best.name, pairsPerSec: best.pairsPerSec } : null;
     r.vsBestPeer = best ? r.pairsPerSec / best.pairsPerSec : null;
   }
-  const rank = (xs, v) => (xs.indexOf(v) < 0 ? xs.length : xs.indexOf(v));
   const order = (key) => [...new Set((run.throughput ?? []).map((x) => x[key]))];
   const [precisions, workloads] = [order('precision'), order('workload')];
-  return rows.sort((a, b) => rank(precisions, a.precision) - rank(precisions, b.precision) || rank(workloads, a.workload) - rank(workloads, b.workload) || rank(SYSTEM_ORDER, a.system) - rank(SYSTEM_ORDER, b.system));
+  return rows.sort((a, b) => rankIn(precisions, a.precision) - rankIn(precisions, b.precision) || rankIn(workloads, a.workload) - rankIn(workloads, b.workload) || rankIn(SYSTEM_ORDER, a.system) - rankIn(SYSTEM_ORDER, b.system));
 }
 
 /** Largest |logit - ort-naive's| over the first call's scores (same ORT, same file). */
@@ -130,11 +131,13 @@ function perSystem(entries = [], build) {
     if (!groups.has(k)) groups.set(k, []);
     groups.get(k).push(x);
   }
-  return [...groups].map(([k, xs]) => {
-    const [precision, system] = k.split('|');
-    const ok = xs.filter((x) => !x.error);
-    return ok.length ? { system, precision, rounds: ok.length, ...build(ok) } : { system, precision, error: xs[0].error };
-  });
+  return [...groups]
+    .map(([k, xs]) => {
+      const [precision, system] = k.split('|');
+      const ok = xs.filter((x) => !x.error);
+      return ok.length ? { system, precision, rounds: ok.length, ...build(ok) } : { system, precision, error: xs[0].error };
+    })
+    .sort((a, b) => rankIn(SYSTEM_ORDER, a.system) - rankIn(SYSTEM_ORDER, b.system));
 }
 
 const loopOf = (xs, part) => max(xs.map((x) => x[part]?.loopMaxMs).filter((v) => v != null));
@@ -158,7 +161,8 @@ export function latencyRows(run) {
 }
 
 /**
- * Multi-model rows: per system and round, each model's rate alone, then both at once:
+ * Multi-model rows: per system and round, each model's rate alone (the better of its half- and
+ * full-load phases), then both at once:
  * efficiency = (pairs of A / A's rate alone + pairs of B / B's rate alone) / wall time, i.e. the
  * share of "one model at a time" throughput that running both at once keeps (1.0 = no loss);
  * p99 ratio = a model's call p99 with both running / alone with its own callers (half the load).
@@ -167,9 +171,11 @@ export function latencyRows(run) {
 export function multiModelRows(run) {
   return perSystem(run.multimodel, (ok) => {
     const per = ok.map((x) => {
-      const rate = (p) => p.models[0].pairs / (p.wallMs / 1000);
-      const rA = rate(x.aloneA);
-      const rB = rate(x.aloneB);
+      const rate = (p) => (p ? p.models[0].pairs / (p.wallMs / 1000) : 0);
+      // a model's rate alone: the better of half and full load, so that the joint phase is held
+      // against the most the model does by itself
+      const rA = Math.max(rate(x.aloneA), rate(x.fullA));
+      const rB = Math.max(rate(x.aloneB), rate(x.fullB));
       const [a, b] = x.both.models;
       const wall = x.both.wallMs / 1000;
       return {
@@ -181,7 +187,7 @@ export function multiModelRows(run) {
         p99AloneB: percentile(x.aloneB.models[0].latMs, 99),
         p99BothA: percentile(a.latMs, 99),
         p99BothB: percentile(b.latMs, 99),
-        loopMaxMs: max([x.aloneA.loopMaxMs, x.aloneB.loopMaxMs, x.both.loopMaxMs]),
+        loopMaxMs: max([x.aloneA, x.aloneB, x.fullA, x.fullB, x.both].filter(Boolean).map((p) => p.loopMaxMs)),
       };
     });
     const best = (f, pick = max) => pick(per.map(f));
