@@ -376,7 +376,7 @@ async function main() {
             run.latency.push({ ...base, ...r });
             console.log(`  ${tag} round ${round + 1} ${system.padEnd(14)} ×20 median ${fmt(r.smallMs.slice().sort((a, b) => a - b)[r.smallMs.length >> 1], 0)} ms; under a 1,000-doc call: ${r.underLoadMs.length} calls, max ${fmt(Math.max(...r.underLoadMs), 0)} ms [${secs(t0)} s]`);
           } else {
-            const r = await w.request({ op: 'multimodel', callers: 2, seconds: o.quick ? 3 : 6, minCalls: 3 });
+            const r = await w.request({ op: 'multimodel', callers: 2, seconds: o.quick ? 3 : 6, minCalls: 3, round });
             run.multimodel.push({ ...base, ...r });
             const rate = (p, k = 0) => p.models[k].pairs / (p.wallMs / 1000);
             console.log(`  ${tag} round ${round + 1} ${system.padEnd(14)} A alone ${fmt(rate(r.aloneA))}, B alone ${fmt(rate(r.aloneB))}, both ${fmt(rate(r.both, 0))} + ${fmt(rate(r.both, 1))} pairs/s [${secs(t0)} s]`);

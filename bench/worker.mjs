@@ -188,12 +188,14 @@ async function closedLoop(models, { callers, seconds, minCalls }) {
 
 /**
  * Each model alone with `callers` (half the joint load: the p99 reference) and with twice as many
- * (the full load: its best rate), then both models with `callers` each.
+ * (the full load: its best rate), and both models with `callers` each; the phases' order rotates
+ * with `round`, so that a change in the machine's load does not always favour the same phase.
  */
 async function multimodel(o) {
   const out = {};
   const phases = [['aloneA', [sys], 1], ['aloneB', [second], 1], ['fullA', [sys], 2], ['fullB', [second], 2], ['both', [sys, second], 1]];
-  for (const [name, models, k] of phases) {
+  const start = (o.round ?? 0) % phases.length;
+  for (const [name, models, k] of [...phases.slice(start), ...phases.slice(0, start)]) {
     const done = watch();
     const r = await closedLoop(models, { ...o, callers: o.callers * k });
     out[name] = { ...r, ...(await done()) };
