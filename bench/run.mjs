@@ -214,7 +214,13 @@ const secs = (t0) => ((performance.now() - t0) / 1000).toFixed(1);
 // ------------------------------------------------------------------ main
 
 async function main() {
-  const o = parseArgs(process.argv.slice(2));
+  let o;
+  try {
+    o = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`bench/run.mjs: ${e.message} (--help lists the options)`);
+    process.exit(2);
+  }
   const started = new Date();
   const cpu = cpuInfo();
   console.log(`crossrank bench — ${cpu.model}, ${cpu.logicalCpus} logical CPUs (${cpu.physicalCores} cores), peers' threads=${o.peerThreads}, crossrank threads=${o.threads ?? 'shared pool'}, node ${process.version}${o.quick ? ', --quick' : ''}`);
