@@ -25,7 +25,7 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const connections = values.connections.split(',').map(Number);
 const threads = Number(values.threads);
-const model = values.model ?? (await ensureModels({ wantInt8: false })).dir;
+const model = values.model ?? (await ensureModels()).dir;
 // 20 passages of 30-120 words: a RAG rerank of the first page of candidates.
 const { query, docs } = ragSet(7, Number(values.docs), 30, 120);
 const body = JSON.stringify({ query, texts: docs });

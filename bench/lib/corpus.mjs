@@ -155,12 +155,32 @@ export const FIXED_SIZES = { fixed32: 32, fixed128: 128, fixed256: 256 };
 /** Pairs per call for fixed workloads: ~8k real tokens per call. */
 export const fixedCount = (tokens) => Math.max(16, Math.round(8192 / tokens));
 
-export const WORKLOADS = ['rag', 'fixed32', 'fixed128', 'fixed256', 'concurrent'];
+/** Throughput workloads: one row per system, pairs/s. */
+export const THROUGHPUT_WORKLOADS = ['rag', 'fixed32', 'fixed128', 'fixed256', 'concurrent'];
+/** Scheduling workloads: per-call latency alone and under load; two models in one process. */
+export const SCHEDULING_WORKLOADS = ['latency', 'multimodel'];
+export const WORKLOADS = [...THROUGHPUT_WORKLOADS, ...SCHEDULING_WORKLOADS];
 export const CONCURRENT_CALLS = 8;
 
+/** Passages of the latency and multi-model calls: shorter, as a search API's snippets. */
+const SNIPPET_WORDS = [30, 120];
+/** The background call's: short, so that 1,000 of them stay a few seconds of work. */
+const BACKGROUND_WORDS = [30, 60];
+/** Documents per call of the latency workload: small, large, and the background call. */
+export const LATENCY_DOCS = { small: 20, large: 100, background: 1000 };
+const LATENCY_CALLS = { small: 16, large: 4 };
+export const MULTIMODEL_DOCS = 20;
+const MULTIMODEL_CALLS = 16;
+
+const callOf = (seed, nDocs, words = SNIPPET_WORDS) => {
+  const { query, docs } = ragSet(seed, nDocs, ...words);
+  return docs.map((d) => [query, d]);
+};
+
 /**
- * Build every requested workload. Returns { name: { calls: [[q, d][]...], concurrent: bool } }:
+ * Build every requested workload. Returns { name: { calls: [[q, d][]...], concurrent: bool, ... } }:
  * `calls` are the score() calls made per repetition (several only for `concurrent`, issued at once).
+ * `latency` also has `large` calls and the `background` call; its `calls` are the small ones.
  */
 export async function buildWorkloads(tok, names) {
   const out = {};
@@ -178,6 +198,15 @@ export async function buildWorkloads(tok, names) {
     } else if (FIXED_SIZES[name]) {
       const t = FIXED_SIZES[name];
       out[name] = { calls: [await fixedPairs(tok, 3000 + t, t, fixedCount(t))], concurrent: false };
+    } else if (name === 'latency') {
+      out.latency = {
+        calls: Array.from({ length: LATENCY_CALLS.small }, (_, i) => callOf(4001 + i, LATENCY_DOCS.small)),
+        large: Array.from({ length: LATENCY_CALLS.large }, (_, i) => callOf(4101 + i, LATENCY_DOCS.large)),
+        background: callOf(4201, LATENCY_DOCS.background, BACKGROUND_WORDS),
+        concurrent: false,
+      };
+    } else if (name === 'multimodel') {
+      out.multimodel = { calls: Array.from({ length: MULTIMODEL_CALLS }, (_, i) => callOf(5001 + i, MULTIMODEL_DOCS)), concurrent: true };
     } else {
       throw new Error(`unknown workload "${name}" (have: ${WORKLOADS.join(', ')})`);
     }

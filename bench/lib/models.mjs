@@ -14,34 +14,35 @@ export const INT8_FILE = 'onnx/model_quantized.onnx';
 const gen = () => import(path.join(REPO_ROOT, 'test', 'fixtures', 'generate.mjs'));
 
 /**
- * Generate bench/.models/minilm-l6 if absent (cached by the generator's own stamp), and the int8
- * variant if the generator can write one. Returns { dir, parameterCount, int8: path|null, int8Note }.
+ * The multi-model rows' second model: cross-encoder/ms-marco-TinyBERT-L-4-shaped (4 layers, hidden
+ * 312, 12 heads, FFN 1200, the same bert-base-uncased vocabulary), so that both models have
+ * different shapes and costs.
  */
-export async function ensureModels({ log = console.log, wantInt8 = true } = {}) {
+export const SECOND_MODEL_NAME = 'tinybert-l4';
+const secondModelOptions = (g) => ({
+  layers: 4, hidden: 312, heads: 12, intermediate: 1200, vocabSize: 30522, maxPosition: 512, tokenizer: g.BERT_BASE_UNCASED_TOKENIZER,
+});
+
+/**
+ * Generate one model folder under bench/.models, int8 variant included (cached by the generator's
+ * own stamp, which includes the options: asking for int8 only sometimes would regenerate it).
+ */
+async function ensureModel(name, options, { log }) {
   const g = await gen();
   const t0 = performance.now();
-  const canQuantize = typeof g.writeQuantizedVariant === 'function';
-  const r = g.ensureFixture(MODEL_NAME, { preset: 'minilmL6', baseDir: MODELS_DIR, ...(wantInt8 && canQuantize ? { quantize: 'int8' } : {}) });
-  if (!r.cached) log(`generated ${path.relative(REPO_ROOT, r.modelPath)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const r = g.ensureFixture(name, { ...options(g), baseDir: MODELS_DIR, quantize: 'int8' });
+  if (!r.cached) log(`generated ${path.relative(REPO_ROOT, r.dir)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   const q = path.join(r.dir, INT8_FILE);
-  let int8Note = null;
-  if (wantInt8 && !fs.existsSync(q)) {
-    const t1 = performance.now();
-    try {
-      if (typeof g.writeQuantizedVariant === 'function') {
-        await g.writeQuantizedVariant(r.dir);
-      } else if (typeof g.quantizeModel === 'function') {
-        await g.quantizeModel(path.join(r.dir, 'onnx', 'model.onnx'), q);
-      } else {
-        int8Note = 'test/fixtures/generate.mjs has no int8 writer (writeQuantizedVariant) yet: int8 rows skipped';
-      }
-    } catch (e) {
-      int8Note = `int8 variant could not be written: ${e.message}`;
-    }
-    if (fs.existsSync(q)) log(`wrote ${path.relative(REPO_ROOT, q)} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
-    else int8Note ??= `the generator did not write ${INT8_FILE}: int8 rows skipped`;
-  }
-  return { dir: r.dir, parameterCount: r.parameterCount, int8: fs.existsSync(q) ? q : null, int8Note };
+  return { dir: r.dir, parameterCount: r.parameterCount, int8: fs.existsSync(q) ? q : null };
+}
+
+/**
+ * Generate bench/.models/minilm-l6 (and, with `second`, bench/.models/tinybert-l4) if absent, with
+ * their int8 `quantize_dynamic` variants. Returns { dir, parameterCount, int8, second }.
+ */
+export async function ensureModels({ log = console.log, second = false } = {}) {
+  const main = await ensureModel(MODEL_NAME, () => ({ preset: 'minilmL6' }), { log });
+  return { ...main, second: second ? await ensureModel(SECOND_MODEL_NAME, secondModelOptions, { log }) : null };
 }
 
 /** Model dimensions read from config.json. */
@@ -77,6 +78,76 @@ export function gemmParams(dims) {
 
 // ------------------------------------------------------------------ GEMM ceiling graphs
 
+/**
+ * The model's own weight GEMMs, per token: Q, K and V (three [H x H] products of one input, as the
+ * export has them), the same fused into one [H x 3H] (what a fused export would run), the attention
+ * output [H x H], FFN up [H x I] and down [I x H]. `outs` are the output widths of GEMMs that share
+ * one input (and, in int8, one DynamicQuantizeLinear).
+ */
+export function gemmShapes(dims) {
+  const { hidden: H, intermediate: I } = dims;
+  return [
+    { name: 'qkv', k: H, outs: [H, H, H] },
+    { name: 'qkv-fused', k: H, outs: [3 * H] },
+    { name: 'attn-out', k: H, outs: [H] },
+    { name: 'ffn-up', k: H, outs: [I] },
+    { name: 'ffn-down', k: I, outs: [H] },
+  ];
+}
+
+/** FLOPs of one run of a gemmShapes() entry over `rows` tokens. */
+export const gemmFlops = (shape, rows) => 2 * rows * shape.k * shape.outs.reduce((a, b) => a + b, 0);
+
+/**
+ * The ceiling graphs' variants. 'fp32': MatMul with constant weights (ORT prepacks them, as it does
+ * the model's). 'int8': the model's own int8 pattern, written by the same quantize_dynamic rewrite
+ * (test/fixtures/quantize.mjs: DynamicQuantizeLinear -> MatMulInteger -> Cast -> Mul, which ORT
+ * fuses as it does in the model). 'int8-kernel': MatMulInteger alone on an already-quantized uint8
+ * input, int32 out: the bare u8s8 kernel, without the quantize/dequantize work the model also does,
+ * so an upper bound even where the model shares one quantization among several GEMMs.
+ */
+export const GEMM_VARIANTS = { fp32: ['fp32'], int8: ['int8', 'int8-kernel'] };
+
+/**
+ * Write (once) the graph of one gemmShapes() entry in one variant: input X [rows, k] (rows
+ * symbolic), one output per GEMM, weights as initializers.
+ */
+export async function gemmModel(shape, variant) {
+  const { encodeModel, DataType } = await import(path.join(REPO_ROOT, 'test', 'fixtures', 'onnx-proto.mjs'));
+  const file = path.join(MODELS_DIR, 'gemm', `${variant}-${shape.name}-${shape.k}x${shape.outs.join('+')}.onnx`);
+  if (fs.existsSync(file)) return file;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const kernelOnly = variant === 'int8-kernel';
+  const inputs = [{ name: 'X', elemType: kernelOnly ? DataType.UINT8 : DataType.FLOAT, shape: ['rows', shape.k] }];
+  const outputs = shape.outs.map((n, i) => ({ name: `Y${i}`, elemType: kernelOnly ? DataType.INT32 : DataType.FLOAT, shape: ['rows', n] }));
+  const initializers = [];
+  const nodes = [];
+  shape.outs.forEach((n, i) => {
+    if (kernelOnly) {
+      initializers.push({ name: `W${i}`, dims: [shape.k, n], dataType: DataType.INT8, raw: seededBytes(shape.k * n, 7 + i, 'int8') });
+      nodes.push({ name: `mm${i}`, opType: 'MatMulInteger', domain: '', inputs: ['X', `W${i}`, 'X_zp', `W${i}_zp`], outputs: [`Y${i}`], attributes: [] });
+      initializers.push({ name: `W${i}_zp`, dims: [], dataType: DataType.INT8, raw: Buffer.alloc(1) });
+    } else {
+      initializers.push({ name: `W${i}`, dims: [shape.k, n], dataType: DataType.FLOAT, raw: seededBytes(shape.k * n, 7 + i, 'float') });
+      nodes.push({ name: `mm${i}`, opType: 'MatMul', domain: '', inputs: ['X', `W${i}`], outputs: [`Y${i}`], attributes: [] });
+    }
+  });
+  if (kernelOnly) initializers.push({ name: 'X_zp', dims: [], dataType: DataType.UINT8, raw: Buffer.from([128]) });
+  const model = {
+    irVersion: 8,
+    producerName: 'crossrank-bench',
+    opsetImports: [{ domain: '', version: 14 }],
+    graph: { name: `gemm_${variant}_${shape.name}`, nodes, initializers, inputs, outputs },
+  };
+  let buf = encodeModel(model);
+  if (variant === 'int8') {
+    const { quantizeDynamicBuffer } = await import(path.join(REPO_ROOT, 'test', 'fixtures', 'quantize.mjs'));
+    buf = quantizeDynamicBuffer(buf).buffer;
+  }
+  fs.writeFileSync(file, buf);
+  return file;
+}
+
 function seededBytes(n, seed, kind) {
   let a = seed >>> 0;
   if (kind === 'float') {
@@ -93,43 +164,4 @@ function seededBytes(n, seed, kind) {
     b[i] = (a >>> 24) & 0xff;
   }
   return b;
-}
-
-/**
- * Write a one-node graph Y = A[n,n] x B[n,n] with B a constant initializer (so ORT prepacks it,
- * as it does model weights). precision 'fp32': MatMul; 'int8': com.microsoft DynamicQuantizeMatMul
- * (float A quantized on the fly, int8 B) - the op ORT fuses dynamically quantized models into.
- */
-export async function gemmModel(n, precision) {
-  const { encodeModel, DataType } = await import(path.join(REPO_ROOT, 'test', 'fixtures', 'onnx-proto.mjs'));
-  const file = path.join(MODELS_DIR, `gemm-${precision}-${n}.onnx`);
-  if (fs.existsSync(file)) return file;
-  fs.mkdirSync(MODELS_DIR, { recursive: true });
-  const inputs = [{ name: 'A', elemType: DataType.FLOAT, shape: [n, n] }];
-  const outputs = [{ name: 'Y', elemType: DataType.FLOAT, shape: [n, n] }];
-  let nodes;
-  let initializers;
-  const opsetImports = [{ domain: '', version: 14 }];
-  if (precision === 'fp32') {
-    initializers = [{ name: 'B', dims: [n, n], dataType: DataType.FLOAT, raw: seededBytes(n * n, 7, 'float') }];
-    nodes = [{ name: 'mm', opType: 'MatMul', inputs: ['A', 'B'], outputs: ['Y'] }];
-  } else {
-    const scale = Buffer.alloc(4);
-    scale.writeFloatLE(0.01);
-    initializers = [
-      { name: 'B', dims: [n, n], dataType: DataType.INT8, raw: seededBytes(n * n, 7, 'int8') },
-      { name: 'B_scale', dims: [], dataType: DataType.FLOAT, raw: scale },
-      { name: 'B_zp', dims: [], dataType: DataType.INT8, raw: Buffer.alloc(1) },
-    ];
-    nodes = [{ name: 'dqmm', opType: 'DynamicQuantizeMatMul', domain: 'com.microsoft', inputs: ['A', 'B', 'B_scale', 'B_zp'], outputs: ['Y'] }];
-    opsetImports.push({ domain: 'com.microsoft', version: 1 });
-  }
-  const buf = encodeModel({
-    irVersion: 8,
-    producerName: 'crossrank-bench',
-    opsetImports,
-    graph: { name: `gemm_${precision}_${n}`, nodes, initializers, inputs, outputs },
-  });
-  fs.writeFileSync(file, buf);
-  return file;
 }

@@ -22,13 +22,17 @@ async function loadCrossrank({ dir, precision, threads, crossrank = {} }) {
   if (!fs.existsSync(entry)) throw new Error('dist/index.js is missing: run `npx tsc -p tsconfig.json` (and `npm run build:native`)');
   const { Reranker } = require(entry);
   const rr = await Reranker.load(dir, {
-    threads,
+    // no `threads`: the process-wide pool every model shares (run.mjs passes it only when asked)
+    ...(threads != null ? { threads } : {}),
     activation: 'none', // raw logits, as the peers return
     ...(precision === 'int8' ? { modelFile: INT8_FILE } : {}),
     ...crossrank,
   });
   return {
     info: { ...rr.info },
+    get stats() {
+      return rr.stats();
+    },
     score: (pairs) => rr.score(pairs),
     close: () => rr.close(),
   };
