@@ -117,6 +117,15 @@ describe('graphRewrite leaves what it does not recognise', () => {
     tinyModel = decodeModel(fs.readFileSync(path.join(fixture('tiny'), 'onnx', 'model.onnx')));
   });
 
+  /** Loads the edited graph with and without the rewrite: what was fused, and the scores within 1e-4. */
+  async function expectFused(model: unknown, expected: { attention: number; skipLayerNormalization: number }) {
+    const dir = folderWith(encodeModel(model));
+    made.push(dir);
+    const { fusedOps, diff } = await compare(dir);
+    expect(fusedOps).toEqual(expected);
+    expect(diff).toBeLessThanOrEqual(1e-4);
+  }
+
   it('keeps a block that deviates from the pattern and fuses the others', async () => {
     // An Identity between layer 0's Softmax and its MatMul: same function, no longer the pattern.
     const model = structuredClone(tinyModel);
@@ -126,11 +135,7 @@ describe('graphRewrite leaves what it does not recognise', () => {
     const consumer = nodes.find((n: any) => n.inputs.includes(probs) && n.opType === 'MatMul');
     consumer.inputs = consumer.inputs.map((i: string) => (i === probs ? `${probs}_identity` : i));
     nodes.splice(softmax + 1, 0, { name: 'probs_identity', opType: 'Identity', domain: '', inputs: [probs], outputs: [`${probs}_identity`], attributes: [] });
-    const dir = folderWith(encodeModel(model));
-    made.push(dir);
-    const { fusedOps, diff } = await compare(dir);
-    expect(fusedOps).toEqual({ attention: 1, skipLayerNormalization: 4 });
-    expect(diff).toBeLessThanOrEqual(1e-4);
+    await expectFused(model, { attention: 1, skipLayerNormalization: 4 });
   });
 
   it('keeps attention whose additive mask is not (1 - attention_mask) * value', async () => {
@@ -143,11 +148,7 @@ describe('graphRewrite leaves what it does not recognise', () => {
     two.writeFloatLE(2);
     model.graph.initializers.push({ name: 'two', dims: [], dataType: 1, raw: two });
     sub.inputs[0] = 'two';
-    const dir = folderWith(encodeModel(model));
-    made.push(dir);
-    const { fusedOps, diff } = await compare(dir);
-    expect(fusedOps).toEqual({ attention: 0, skipLayerNormalization: 4 });
-    expect(diff).toBeLessThanOrEqual(1e-4);
+    await expectFused(model, { attention: 0, skipLayerNormalization: 4 });
   });
 
   it('loads a graph with nothing to fuse as it is', async () => {
