@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, webcrypto } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,8 +18,13 @@ export function defaultCalibrationCacheDir(): string {
   return path.join(xdg ? xdg : path.join(os.homedir(), '.cache'), 'crossrank', 'calibration');
 }
 
-function sha256(data: string | Buffer): string {
+function sha256(data: string): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/** Hashed on libuv's pool (Web Crypto), so that a load keeps the event loop free. */
+async function sha256Off(data: Buffer): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', data)).toString('hex');
 }
 
 /**
@@ -29,29 +34,29 @@ function sha256(data: string | Buffer): string {
  * changes, plus hashes of the first and last MiB, which catch a same-size copy that kept the old
  * timestamps: the graph's nodes sit at the start of an ONNX file and its last initializers at the end.
  */
-function fileIdentity(file: string): Record<string, string | number> {
-  const real = fs.realpathSync(file);
+async function fileIdentity(file: string): Promise<Record<string, string | number>> {
+  const real = await fs.promises.realpath(file);
   const blob = /[\\/]blobs[\\/]([0-9a-f]{64})$/.exec(real);
   if (blob) return { sha256: blob[1] };
-  const stat = fs.statSync(real, { bigint: true });
-  const size = Number(stat.size);
-  const fd = fs.openSync(real, 'r');
+  const handle = await fs.promises.open(real, 'r');
   try {
-    const read = (position: number) => {
+    const stat = await handle.stat({ bigint: true });
+    const size = Number(stat.size);
+    const edge = async (position: number) => {
       const buffer = Buffer.alloc(Math.min(EDGE_BYTES, size));
-      fs.readSync(fd, buffer, 0, buffer.length, position);
-      return sha256(buffer);
+      await handle.read(buffer, 0, buffer.length, position);
+      return sha256Off(buffer);
     };
     return {
       path: real,
       size,
       mtimeNs: stat.mtimeNs.toString(),
       ino: stat.ino.toString(),
-      head: read(0),
-      tail: read(Math.max(0, size - EDGE_BYTES)),
+      head: await edge(0),
+      tail: await edge(Math.max(0, size - EDGE_BYTES)),
     };
   } finally {
-    fs.closeSync(fd);
+    await handle.close();
   }
 }
 
@@ -67,13 +72,14 @@ export interface CalibrationKeyParts {
  * One entry per (model content, ONNX Runtime build, device and threads, CPU): what the cost model
  * depends on. The ORT library is identified like the model (its version alone misses a rebuild).
  */
-export function calibrationKey(parts: CalibrationKeyParts): string {
+export async function calibrationKey(parts: CalibrationKeyParts): Promise<string> {
   const cpus = os.cpus();
+  const [model, ort] = await Promise.all([fileIdentity(parts.modelPath), fileIdentity(parts.ortLibraryPath)]);
   return sha256(
     JSON.stringify({
       format: FORMAT,
-      model: fileIdentity(parts.modelPath),
-      ort: fileIdentity(parts.ortLibraryPath),
+      model,
+      ort,
       device: parts.device,
       threads: parts.threads,
       maxLength: parts.maxLength,
@@ -95,9 +101,9 @@ function isCostModel(value: unknown): value is NativeCostModel {
 }
 
 /** The cached cost model, or undefined when there is none or the file is unreadable or not ours. */
-export function readCalibration(file: string, key: string): NativeCostModel | undefined {
+export async function readCalibration(file: string, key: string): Promise<NativeCostModel | undefined> {
   try {
-    const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { format?: unknown; key?: unknown; costModel?: unknown };
+    const entry = JSON.parse(await fs.promises.readFile(file, 'utf8')) as { format?: unknown; key?: unknown; costModel?: unknown };
     if (entry.format !== FORMAT || entry.key !== key || !isCostModel(entry.costModel)) return undefined;
     const { perBatchMs, perRowMs, perTokenMs, perAttentionMs } = entry.costModel;
     return { perBatchMs, perRowMs, perTokenMs, perAttentionMs };
@@ -110,16 +116,16 @@ export function readCalibration(file: string, key: string): NativeCostModel | un
  * Stores a calibration; false when the folder cannot be written (the next load calibrates again).
  * Written to a temporary name and renamed, so a concurrent reader never sees half a file.
  */
-export function writeCalibration(file: string, key: string, entry: Record<string, unknown>): boolean {
+export async function writeCalibration(file: string, key: string, entry: Record<string, unknown>): Promise<boolean> {
   const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(temporary, JSON.stringify({ format: FORMAT, key, ...entry }, null, 2));
-    fs.renameSync(temporary, file);
+    await fs.promises.mkdir(path.dirname(file), { recursive: true });
+    await fs.promises.writeFile(temporary, JSON.stringify({ format: FORMAT, key, ...entry }, null, 2));
+    await fs.promises.rename(temporary, file);
     return true;
   } catch {
     try {
-      fs.rmSync(temporary, { force: true });
+      await fs.promises.rm(temporary, { force: true });
     } catch {
       // The folder is unusable; nothing was left in it.
     }

@@ -324,13 +324,13 @@ export class Reranker {
     let cache: { file: string; key: string } | undefined;
     if (calibrate && calibrationCacheDir !== undefined) {
       try {
-        const key = calibrationKey({ modelPath: folder.modelPath, ortLibraryPath, device, threads, maxLength });
+        const key = await calibrationKey({ modelPath: folder.modelPath, ortLibraryPath, device, threads, maxLength });
         cache = { file: calibrationFile(calibrationCacheDir, key), key };
       } catch {
         cache = undefined;
       }
     }
-    const cachedModel = cache && readCalibration(cache.file, cache.key);
+    const cachedModel = cache && (await readCalibration(cache.file, cache.key));
 
     let handle: NativeReranker;
     try {
@@ -366,7 +366,7 @@ export class Reranker {
     const { costModelSource, costModel, calibrationMs, samples, bands, maxBatchTokens, maxBatchSize } = nativeInfo.batching;
     let cacheFile: string | null = cachedModel && cache ? cache.file : null;
     if (costModelSource === 'calibrated' && costModel && cache) {
-      const written = writeCalibration(cache.file, cache.key, {
+      const written = await writeCalibration(cache.file, cache.key, {
         costModel,
         samples,
         calibrationMs,

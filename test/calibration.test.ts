@@ -33,7 +33,7 @@ async function loadInfo(dir: string, options: LoadOptions): Promise<RerankerInfo
   return reranker.info;
 }
 
-const keyOf = (info: RerankerInfo): string =>
+const keyOf = (info: RerankerInfo): Promise<string> =>
   calibrationKey({ modelPath: info.modelPath, ortLibraryPath: info.ortLibraryPath, device: 'cpu', threads: 0, maxLength: info.maxLength });
 
 /** Writes a cache entry as a previous load would have. */
@@ -63,7 +63,7 @@ describe('calibration', () => {
         continue;
       }
       accepted = info;
-      expect(info.batching.cacheFile).toBe(calibrationFile(cacheDir, keyOf(info)));
+      expect(info.batching.cacheFile).toBe(calibrationFile(cacheDir, await keyOf(info)));
       const entry = JSON.parse(fs.readFileSync(info.batching.cacheFile!, 'utf8'));
       expect(entry.costModel).toEqual(info.batching.costModel);
       expect([info.maxBatchTokens, info.maxBatchSize]).toEqual([4096, 128]);
@@ -82,7 +82,7 @@ describe('calibration', () => {
     const dir = copyOf('tiny');
     const cacheDir = temporary();
     const first = await loadInfo(dir, { calibrate: false });
-    const firstKey = keyOf(first);
+    const firstKey = await keyOf(first);
     seedCache(cacheDir, firstKey, SEEDED);
     const cached = await loadInfo(dir, { calibrationCacheDir: cacheDir });
     expect(cached.batching.mode).toBe('cached');
@@ -95,10 +95,10 @@ describe('calibration', () => {
     const touched = await loadInfo(dir, { calibrationCacheDir: cacheDir });
     expect(touched.batching.mode).not.toBe('cached');
     expect(touched.batching.calibrationMs).toBeGreaterThan(0);
-    expect(keyOf(touched)).not.toBe(firstKey);
+    expect(await keyOf(touched)).not.toBe(firstKey);
   });
 
-  it('keys on content a same-size rewrite that kept the timestamps and inode', () => {
+  it('keys on content a same-size rewrite that kept the timestamps and inode', async () => {
     const dir = temporary();
     const file = path.join(dir, 'model.onnx');
     fs.writeFileSync(file, Buffer.alloc(3 << 20, 7));
@@ -106,7 +106,7 @@ describe('calibration', () => {
     const mtime = new Date('2026-01-01T00:00:00Z');
     fs.utimesSync(file, mtime, mtime);
     const { ino } = fs.statSync(file);
-    const original = calibrationKey(parts);
+    const original = await calibrationKey(parts);
     const rewrite = (position: number, value: number) => {
       const fd = fs.openSync(file, 'r+');
       fs.writeSync(fd, Buffer.from([value]), 0, 1, position);
@@ -117,13 +117,13 @@ describe('calibration', () => {
     // A byte in the first and in the last MiB; restored, the key is the original again.
     for (const position of [10, (3 << 20) - 10]) {
       rewrite(position, 8);
-      expect(calibrationKey(parts)).not.toBe(original);
+      expect(await calibrationKey(parts)).not.toBe(original);
       rewrite(position, 7);
-      expect(calibrationKey(parts)).toBe(original);
+      expect(await calibrationKey(parts)).toBe(original);
     }
   });
 
-  it('keys a Hugging Face cache blob by its sha256 name, wherever it is linked from', () => {
+  it('keys a Hugging Face cache blob by its sha256 name, wherever it is linked from', async () => {
     const dir = temporary();
     const blob = path.join(dir, 'blobs', 'ab'.repeat(32));
     fs.mkdirSync(path.dirname(blob));
@@ -134,14 +134,14 @@ describe('calibration', () => {
     }
     const key = (modelPath: string) => calibrationKey({ modelPath, ortLibraryPath: blob, device: 'cpu', threads: 0, maxLength: 512 });
     const later = new Date(Date.now() + 60_000);
-    const before = key(path.join(dir, 'one', 'model.onnx'));
+    const before = await key(path.join(dir, 'one', 'model.onnx'));
     fs.utimesSync(blob, later, later);
-    expect(key(path.join(dir, 'two', 'model.onnx'))).toBe(before);
+    expect(await key(path.join(dir, 'two', 'model.onnx'))).toBe(before);
   });
 
   it('ignores a corrupt or foreign cache file and calibrates', async () => {
     const cacheDir = temporary();
-    const key = keyOf(await loadInfo(fixture('tiny'), { calibrate: false }));
+    const key = await keyOf(await loadInfo(fixture('tiny'), { calibrate: false }));
     for (const content of ['{ not json', JSON.stringify({ format: 1, key, costModel: { ...SEEDED, perRowMs: -1 } }), JSON.stringify({ format: 1, key: 'other', costModel: SEEDED })]) {
       fs.mkdirSync(cacheDir, { recursive: true });
       fs.writeFileSync(calibrationFile(cacheDir, key), content);
@@ -176,7 +176,7 @@ describe('calibration', () => {
     expect(off.batching).toMatchObject({ mode: 'default', costModel: null, calibrationMs: 0 });
     expect([off.maxBatchTokens, off.maxBatchSize]).toEqual([512, 64]);
 
-    seedCache(cacheDir, keyOf(off), SEEDED);
+    seedCache(cacheDir, await keyOf(off), SEEDED);
     const bounded = await loadInfo(fixture('tiny'), { calibrate: true, maxBatchSize: 3, calibrationCacheDir: cacheDir });
     expect(bounded.batching.mode).toBe('cached');
     expect([bounded.maxBatchTokens, bounded.maxBatchSize]).toEqual([4096, 3]);
@@ -234,7 +234,7 @@ describe('planning with a cost model', () => {
     const expected = await alone.score(pairs);
     await alone.close();
     const cacheDir = temporary();
-    const key = keyOf(await loadInfo(fixture('tiny'), { calibrate: false }));
+    const key = await keyOf(await loadInfo(fixture('tiny'), { calibrate: false }));
     seedCache(cacheDir, key, SEEDED);
     const planned = await Reranker.load(fixture('tiny'), { activation: 'none', calibrationCacheDir: cacheDir });
     try {
