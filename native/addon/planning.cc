@@ -129,7 +129,9 @@ Napi::Value FitCostModelJs(const Napi::CallbackInfo& info) {
     Napi::Array given = info[0].As<Napi::Array>();
     std::vector<engine::CostSample> samples;
     for (uint32_t i = 0; i < given.Length(); ++i) {
-      if (!given.Get(i).IsObject()) throw MakeError(env, ErrorCode::InvalidArgument, "samples[i] must be an object");
+      if (!given.Get(i).IsObject()) {
+        throw MakeError(env, ErrorCode::InvalidArgument, "samples[" + std::to_string(i) + "] must be an object");
+      }
       Napi::Object sample = given.Get(i).As<Napi::Object>();
       samples.push_back(engine::CostSample{static_cast<size_t>(OptionalInteger(sample, "rows", 0, 1, 1 << 20)),
                                            static_cast<size_t>(OptionalInteger(sample, "length", 0, 1, 1 << 20)),

@@ -19,8 +19,8 @@ constexpr size_t kMaxSplitHorizon = 512;
 // batches lose to what it does not model (caches: on two machines 256-token pairs ran fastest 1–2 per
 // batch, while 32-token pairs wanted 32 or more; issue 12).
 constexpr double kKneeTolerance = 0.02;
-// Nor below what the uncalibrated budget of 512 tokens would run: a calibration on a busy machine
-// can underrate the per-batch cost, and batches of that size were never slower on either machine.
+// Nor below what the uncalibrated budget of 512 tokens runs: a calibration on a busy machine can
+// underrate the per-batch cost, and a calibrated load should never batch less than an uncalibrated one.
 constexpr size_t kKneeFloorTokens = 512;
 
 }  // namespace
