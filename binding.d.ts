@@ -19,8 +19,16 @@ export interface NativeLoadOptions {
   truncationDirection?: 'right' | 'left';
   /** Default: sigmoid for one label, none for several (sentence-transformers' rule). */
   activation?: 'sigmoid' | 'softmax' | 'none';
+  /** Hard limits of every batch. */
   maxBatchTokens?: number;
   maxBatchSize?: number;
+  /** A cost model to plan with (lib/'s calibration cache); no calibration runs then. */
+  costModel?: NativeCostModel;
+  /** Without costModel: measure one during load. Default false. */
+  calibrate?: boolean;
+  /** The limits instead of maxBatchTokens/maxBatchSize when calibration gives no usable model. */
+  fallbackMaxBatchTokens?: number;
+  fallbackMaxBatchSize?: number;
   tokenizerThreads?: number;
   concurrency?: number;
   maxQueuedPairs?: number;
@@ -38,6 +46,46 @@ export interface NativePromptTemplate {
   yes: string;
   /** Absent: the score is logit(yes) alone. */
   no?: string;
+}
+
+/**
+ * Predicted ms of one batch of `rows` pairs padded to `length` tokens:
+ * perBatchMs + perRowMs·rows + perTokenMs·rows·length + perAttentionMs·rows·length².
+ */
+export interface NativeCostModel {
+  perBatchMs: number;
+  perRowMs: number;
+  perTokenMs: number;
+  perAttentionMs: number;
+}
+
+/** A calibration shape and its best time. */
+export interface NativeCostSample {
+  rows: number;
+  length: number;
+  ms: number;
+}
+
+/** What the planner does with many pairs of one length: rows per batch, and predicted ms per pair. */
+export interface NativeBatchBand {
+  length: number;
+  rows: number;
+  tokens: number;
+  /** null without a cost model. */
+  msPerPair: number | null;
+}
+
+export interface NativeBatching {
+  /** 'given': the costModel option; 'calibrated': measured by this load; 'none': greedy within the limits. */
+  costModelSource: 'given' | 'calibrated' | 'none';
+  /** The hard limits in effect. */
+  maxBatchTokens: number;
+  maxBatchSize: number;
+  costModel: NativeCostModel | null;
+  /** Time the calibration took (0 when none ran). */
+  calibrationMs: number;
+  samples: NativeCostSample[];
+  bands: NativeBatchBand[];
 }
 
 export interface NativeTimings {
@@ -73,6 +121,10 @@ export interface NativeStats {
   paddedTokens: number;
   tokenizeMs: number;
   inferenceMs: number;
+  /** The cost model's prediction for the batches it planned (0 without one), to set against inferenceMs. */
+  predictedMs: number;
+  /** Batches by rows: [i] counts batches of 2^i to 2^(i+1)−1 rows (the last entry takes the rest). */
+  batchesByRows: number[];
   queuedPairs: number;
   activeCalls: number;
 }
@@ -100,6 +152,7 @@ export interface NativeModelInfo {
   decoderOutput: 'labels' | 'lm-head' | 'yes-no' | 'seq-cls';
   /** Decoders only: the ids of the yes token and, where the template has one, the no token. */
   answerTokenIds?: number[];
+  batching: NativeBatching;
 }
 
 export declare class NativeReranker {
@@ -184,4 +237,11 @@ export interface NativeBinding {
   liveObjects(): NativeLiveObjects;
   /** Stops every engine in the process before exit() runs ORT's static destructors. */
   stopForExit(): void;
+  /** For tests: every batch the real planner makes of these calls (token counts per pair), as [call, index] pairs. */
+  planBatches(
+    calls: number[][],
+    options: { maxBatchTokens?: number; maxBatchSize?: number; costModel?: NativeCostModel },
+  ): Array<Array<[number, number]>>;
+  /** For tests: the cost model's fit on these samples. */
+  fitCostModel(samples: NativeCostSample[]): NativeCostModel;
 }

@@ -1,6 +1,15 @@
-import type { NativePairPolicy, NativeReranker, NativeStats, NativeTimings } from '../binding';
+import type {
+  NativeBatchBand,
+  NativeCostModel,
+  NativeCostSample,
+  NativePairPolicy,
+  NativeReranker,
+  NativeStats,
+  NativeTimings,
+} from '../binding';
 import { onAbort } from './abort';
 import { native } from './binding';
+import { calibrationFile, calibrationKey, defaultCalibrationCacheDir, readCalibration, writeCalibration } from './calibration-cache';
 import { type DocumentTextOptions, documentTextOptions, documentTexts, type RerankDocument } from './documents';
 import { type PromptTemplate, resolveTemplate, type ResolvedTemplate, type TemplateName } from './decoder-templates';
 import { CrossrankError, fromNative, invalidArgument } from './errors';
@@ -40,10 +49,26 @@ export interface LoadOptions extends DownloadOptions {
   truncationDirection?: TruncationDirection;
   /** Score transform. Default: config.json's, else 'sigmoid' for one label and 'none' for several. */
   activation?: Activation;
-  /** Padded tokens per inference batch (batch size x longest pair). Default 512 on CPU, 16384 on CUDA. */
+  /**
+   * Hard limit on padded tokens per inference batch (batch size x longest pair). Giving it (or
+   * maxBatchSize) turns calibration off unless `calibrate: true`. Default: 4096 when calibrated
+   * (a memory guard; the cost model sizes batches below it), else 512 on CPU and 16384 on CUDA.
+   */
   maxBatchTokens?: number;
-  /** Pairs per inference batch. Default 64 on CPU, 256 on CUDA. */
+  /** Hard limit on pairs per inference batch. Default: 128 when calibrated, else 64 on CPU and 256 on CUDA. */
   maxBatchSize?: number;
+  /**
+   * Time a few batch shapes during the first load on this machine and size batches by the fitted
+   * cost model (see info.batching). Default: true on CPU unless maxBatchTokens or maxBatchSize is
+   * given, false on CUDA. With false, batches are packed greedily up to the limits.
+   */
+  calibrate?: boolean;
+  /**
+   * Where calibrations are kept, one small JSON file per model file, ONNX Runtime, device, threads and
+   * CPU, so that later loads skip calibration; false: no cache. Default: $CROSSRANK_CACHE_DIR/calibration,
+   * else $XDG_CACHE_HOME/crossrank/calibration, else ~/.cache/crossrank/calibration.
+   */
+  calibrationCacheDir?: string | false;
   /** Inference batches run at once on the session, each with `threads` ORT threads. Default 1. */
   concurrency?: number;
   /** Pairs accepted but not yet scored, over all calls; beyond it calls reject with 'QUEUE_FULL'. Default 100000. */
@@ -143,6 +168,30 @@ export interface CallTimings extends NativeTimings {
   paddingRatio: number;
 }
 
+export type BatchingMode = 'calibrated' | 'cached' | 'explicit' | 'default';
+
+/** How batches are sized (`info.batching`). */
+export interface BatchingInfo {
+  /**
+   * 'calibrated': cost model measured by this load; 'cached': read from calibrationCacheDir;
+   * 'explicit': maxBatchTokens/maxBatchSize given, packed greedily up to them; 'default': no
+   * calibration (calibrate false or CUDA), packed greedily up to the defaults. A calibration whose
+   * samples the model does not fit (a machine too busy to measure) is not used nor cached: the mode is
+   * then 'explicit' or 'default', with its samples and calibrationMs still shown.
+   */
+  mode: BatchingMode;
+  /** Predicted ms of a batch: perBatchMs + perRowMs·rows + perTokenMs·rows·length + perAttentionMs·rows·length². */
+  costModel: NativeCostModel | null;
+  /** Time this load spent calibrating (0 when it did not calibrate). */
+  calibrationMs: number;
+  /** The shapes this load measured, best time of each (empty when it did not calibrate). */
+  samples: NativeCostSample[];
+  /** Batch size the planner uses for many pairs of one length, per length up to maxLength. */
+  bands: NativeBatchBand[];
+  /** The calibration's cache file, when it was read from or written to one; null otherwise. */
+  cacheFile: string | null;
+}
+
 /** Cumulative counters since load (`reranker.stats()`), plus the current queue. */
 export interface RerankerStats extends NativeStats {
   /** Share of all computed tokens that were padding. */
@@ -207,8 +256,10 @@ export interface RerankerInfo {
   inputMemory: 'pinned' | 'host';
   /** What `graphRewrite` fused: attention blocks and residual + LayerNorm blocks (0 and 0 when off). */
   fusedOps: { attention: number; skipLayerNormalization: number };
+  /** The hard limits in effect (see batching for what the planner chose within them). */
   maxBatchTokens: number;
   maxBatchSize: number;
+  batching: BatchingInfo;
   concurrency: number;
   maxQueuedPairs: number;
   threads: number;
@@ -240,6 +291,10 @@ const DEVICE_DEFAULTS: Record<Device, { maxBatchTokens: number; maxBatchSize: nu
   cpu: { maxBatchTokens: 512, maxBatchSize: 64 },
   cuda: { maxBatchTokens: 16384, maxBatchSize: 256 },
 };
+// With a cost model the limits only guard memory: ORT's arena grows to the largest batch, and the
+// attention scores of 4096 tokens at length 512 already take 100 MB. The peers' budget sweeps never
+// found a larger budget faster (issue 12).
+const CALIBRATED_LIMITS = { maxBatchTokens: 4096, maxBatchSize: 128 };
 
 let nextRequestId = 1;
 
@@ -304,8 +359,15 @@ export class Reranker {
     const truncationDirection =
       enumOption(opts.truncationDirection, 'options.truncationDirection', TRUNCATION_DIRECTIONS) ?? 'right';
     const requestedActivation = enumOption(opts.activation, 'options.activation', ['sigmoid', 'softmax', 'none'] as const);
-    const maxBatchTokens = integerOption(opts.maxBatchTokens, 'options.maxBatchTokens', 1) ?? DEVICE_DEFAULTS[device].maxBatchTokens;
-    const maxBatchSize = integerOption(opts.maxBatchSize, 'options.maxBatchSize', 1) ?? DEVICE_DEFAULTS[device].maxBatchSize;
+    const explicitMaxBatchTokens = integerOption(opts.maxBatchTokens, 'options.maxBatchTokens', 1);
+    const explicitMaxBatchSize = integerOption(opts.maxBatchSize, 'options.maxBatchSize', 1);
+    const explicitLimits = explicitMaxBatchTokens !== undefined || explicitMaxBatchSize !== undefined;
+    const calibrate = booleanOption(opts.calibrate, 'options.calibrate') ?? (device === 'cpu' && !explicitLimits);
+    const limitDefaults = calibrate ? CALIBRATED_LIMITS : DEVICE_DEFAULTS[device];
+    const calibrationCacheDir =
+      opts.calibrationCacheDir === false
+        ? undefined
+        : (stringOption(opts.calibrationCacheDir, 'options.calibrationCacheDir') ?? defaultCalibrationCacheDir());
     const concurrency = integerOption(opts.concurrency, 'options.concurrency', 1, 256) ?? 1;
     const maxQueuedPairs = integerOption(opts.maxQueuedPairs, 'options.maxQueuedPairs', 1) ?? 100_000;
     const ortLibraryPath = resolveOrtLibrary(stringOption(opts.ortLibraryPath, 'options.ortLibraryPath'));
@@ -322,6 +384,18 @@ export class Reranker {
       throw invalidArgument(`options.maxLength is ${requestedMaxLength}, beyond the model's limit of ${limit} tokens`);
     }
     const maxLength = requestedMaxLength ?? (template ? Math.min(limit, DECODER_DEFAULT_MAX_LENGTH) : limit);
+
+    // The cache never fails a load: an unreadable model file or ORT library only means no cache.
+    let cache: { file: string; key: string } | undefined;
+    if (calibrate && calibrationCacheDir !== undefined) {
+      try {
+        const key = await calibrationKey({ modelPath: folder.modelPath, ortLibraryPath, device, threads, maxLength });
+        cache = { file: calibrationFile(calibrationCacheDir, key), key };
+      } catch {
+        cache = undefined;
+      }
+    }
+    const cachedModel = cache && (await readCalibration(cache.file, cache.key));
 
     let handle: NativeReranker;
     try {
@@ -340,8 +414,13 @@ export class Reranker {
         truncation,
         truncationDirection,
         activation: requestedActivation ?? folder.activation,
-        maxBatchTokens,
-        maxBatchSize,
+        maxBatchTokens: explicitMaxBatchTokens ?? limitDefaults.maxBatchTokens,
+        maxBatchSize: explicitMaxBatchSize ?? limitDefaults.maxBatchSize,
+        costModel: cachedModel,
+        calibrate,
+        // A calibration the machine was too busy for leaves today's greedy packing.
+        fallbackMaxBatchTokens: explicitMaxBatchTokens ?? DEVICE_DEFAULTS[device].maxBatchTokens,
+        fallbackMaxBatchSize: explicitMaxBatchSize ?? DEVICE_DEFAULTS[device].maxBatchSize,
         concurrency,
         maxQueuedPairs,
         ...(template ? { template: template.native } : {}),
@@ -352,6 +431,21 @@ export class Reranker {
     const nativeInfo = handle.info();
     const numLabels = nativeInfo.numLabels;
     if (nativeInfo.decoderOutput === 'lm-head') warnLmHeadOnce(folder.modelPath);
+    const { costModelSource, costModel, calibrationMs, samples, bands, maxBatchTokens, maxBatchSize } = nativeInfo.batching;
+    let cacheFile: string | null = cachedModel && cache ? cache.file : null;
+    if (costModelSource === 'calibrated' && costModel && cache) {
+      const written = await writeCalibration(cache.file, cache.key, {
+        costModel,
+        samples,
+        calibrationMs,
+        ortVersion: nativeInfo.ortVersion,
+        modelPath: folder.modelPath,
+        createdAt: new Date().toISOString(),
+      });
+      if (written) cacheFile = cache.file;
+    }
+    const mode: BatchingMode =
+      costModelSource === 'given' ? 'cached' : costModelSource === 'calibrated' ? 'calibrated' : explicitLimits ? 'explicit' : 'default';
     return new Reranker(handle, {
       modelPath: folder.modelPath,
       modelId: source.hub?.modelId ?? null,
@@ -378,6 +472,7 @@ export class Reranker {
       fusedOps: Object.freeze({ ...nativeInfo.fusedOps }),
       maxBatchTokens,
       maxBatchSize,
+      batching: { mode, costModel, calibrationMs, samples, bands, cacheFile },
       concurrency,
       maxQueuedPairs,
       threads,

@@ -18,7 +18,13 @@ let reference: Reranker;
 let raw: Reranker;
 
 beforeAll(async () => {
-  ({ server, url, logs } = await testServer({ maxClientBatchSize: 8, payloadLimit: 20_000, bodyTimeoutMs: 300 }));
+  // Uncalibrated, so that /info's batch limits are the fixed defaults whatever this machine measures.
+  ({ server, url, logs } = await testServer({
+    models: [{ id: fixture('tiny'), options: { calibrate: false } }],
+    maxClientBatchSize: 8,
+    payloadLimit: 20_000,
+    bodyTimeoutMs: 300,
+  }));
   reference = await Reranker.load(fixture('tiny'));
   raw = await Reranker.load(fixture('tiny'), { activation: 'none' });
 });

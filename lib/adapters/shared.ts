@@ -41,6 +41,8 @@ const LOAD_OPTION_KEYS = Object.keys({
   activation: true,
   maxBatchTokens: true,
   maxBatchSize: true,
+  calibrate: true,
+  calibrationCacheDir: true,
   concurrency: true,
   maxQueuedPairs: true,
   modelFile: true,

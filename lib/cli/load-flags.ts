@@ -8,7 +8,7 @@ export const LOAD_FLAGS: readonly Flag[] = [
   { name: 'revision', kind: 'string', value: 'REV', description: 'Hub revision (branch, tag or commit) when loading by Hub id' },
   { name: 'device', kind: 'string', value: 'DEVICE', choices: ['cpu', 'cuda'], description: 'Where inference runs' },
   { name: 'threads', kind: 'integer', value: 'N', min: 1, max: 1024, description: 'ONNX Runtime threads per model (default: one per physical core)' },
-  { name: 'max-batch-tokens', kind: 'integer', value: 'N', min: 1, description: 'Padded tokens per inference batch (default 512 on CPU, 16384 on CUDA)' },
+  { name: 'max-batch-tokens', kind: 'integer', value: 'N', min: 1, description: 'Hard limit on padded tokens per inference batch; turns batch calibration off (default: calibrated on CPU within 4096, else 16384 on CUDA)' },
 ];
 
 /** The load options the flags ask for. */

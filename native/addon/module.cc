@@ -2,6 +2,7 @@
 #include "addon/module.h"
 
 #include "addon/errors.h"
+#include "addon/planning.h"
 #include "addon/reranker.h"
 #include "addon/tokenizer.h"
 #include "runtime/process_exit.h"
@@ -51,6 +52,9 @@ Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeTokenizer", tokenizer);
   exports.Set("liveObjects", Napi::Function::New<LiveObjects>(env, "liveObjects"));
   exports.Set("stopForExit", Napi::Function::New<StopForExit>(env, "stopForExit"));
+  // For tests of the batching policy on a synthetic cost model.
+  exports.Set("planBatches", Napi::Function::New<PlanBatches>(env, "planBatches"));
+  exports.Set("fitCostModel", Napi::Function::New<FitCostModelJs>(env, "fitCostModel"));
   return exports;
 }
 

@@ -6,6 +6,8 @@
 #include "addon/args.h"
 #include "addon/errors.h"
 #include "addon/module.h"
+#include "addon/planning.h"
+#include "engine/calibration.h"
 #include "tokenizer/unicode/utf8.h"
 #include "runtime/process_exit.h"
 
@@ -16,6 +18,10 @@ struct LoadedModel {
   std::shared_ptr<const tokenizer::Tokenizer> tokenizer;
   std::shared_ptr<const runtime::InferenceSession> session;
   engine::EngineConfig engine;
+  // Where engine.cost_model came from: "given" (lib/'s cache), "calibrated" (measured by this load),
+  // or "none" (greedy within the limits).
+  std::string cost_model_source = "none";
+  engine::Calibration calibration;  // when calibrated
 };
 
 namespace {
@@ -44,10 +50,13 @@ void CheckVocabularyFits(const tokenizer::Tokenizer& tokenizer, const runtime::M
 class LoadWorker : public Napi::AsyncWorker {
  public:
   LoadWorker(Napi::Env env, std::string tokenizer_path, runtime::SessionConfig session, engine::EngineConfig engine,
-             bool activation_given, int64_t config_vocab_size, std::optional<engine::PromptTemplate> prompt)
+             bool activation_given, int64_t config_vocab_size, std::optional<engine::PromptTemplate> prompt,
+             bool calibrate, engine::BatchLimits fallback_limits)
       : Napi::AsyncWorker(env, "crossrank:load"),
         prompt_(std::move(prompt)),
         activation_given_(activation_given),
+        calibrate_(calibrate),
+        fallback_limits_(fallback_limits),
         config_vocab_size_(config_vocab_size),
         deferred_(Napi::Promise::Deferred::New(env)),
         tokenizer_path_(std::move(tokenizer_path)),
@@ -92,6 +101,11 @@ class LoadWorker : public Napi::AsyncWorker {
         model_->engine.activation =
             model_->session->info().num_labels == 1 ? engine::Activation::Sigmoid : engine::Activation::None;
       }
+      if (model_->engine.cost_model) {
+        model_->cost_model_source = "given";
+      } else if (calibrate_ && !RunCalibration()) {
+        model_->engine.limits = fallback_limits_;
+      }
     } catch (const Error& e) {
       error_ = e;
       SetError(e.what());
@@ -119,7 +133,30 @@ class LoadWorker : public Napi::AsyncWorker {
 
  private:
   std::optional<engine::PromptTemplate> prompt_;
+  // A load never fails because of calibration: a model that cannot run a batch fails its first call
+  // with the real error, and without a usable fit the planner packs greedily within the limits.
+  bool RunCalibration() {
+    // A second try when the first did not fit: a burst of other work rarely lasts through both.
+    double spent = 0;
+    for (int attempt = 0; attempt < 2 && !model_->calibration.model.usable(); ++attempt) {
+      try {
+        model_->calibration =
+            engine::Calibrate(*model_->session, model_->tokenizer->pad_id(), model_->engine.max_length);
+      } catch (const std::exception&) {
+        return false;
+      }
+      spent += model_->calibration.ms;
+    }
+    model_->calibration.ms = spent;
+    if (!model_->calibration.model.usable()) return false;
+    model_->engine.cost_model = model_->calibration.model;
+    model_->cost_model_source = "calibrated";
+    return true;
+  }
+
   bool activation_given_;
+  bool calibrate_;
+  engine::BatchLimits fallback_limits_;  // when calibration gives no usable model
   int64_t config_vocab_size_;
   Napi::Promise::Deferred deferred_;
   std::string tokenizer_path_;
@@ -223,8 +260,18 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
     engine.direction = ParseTruncationDirection(env, OptionalString(options, "truncationDirection", "right"));
     const std::string activation = OptionalString(options, "activation", "");
     if (!activation.empty()) engine.activation = engine::ParseActivation(activation);
-    engine.max_batch_tokens = static_cast<size_t>(OptionalInteger(options, "maxBatchTokens", 512, 1, 1 << 30));
-    engine.max_batch_size = static_cast<size_t>(OptionalInteger(options, "maxBatchSize", 64, 1, 1 << 20));
+    engine.limits.max_batch_tokens = static_cast<size_t>(OptionalInteger(options, "maxBatchTokens", 512, 1, 1 << 30));
+    engine.limits.max_batch_size = static_cast<size_t>(OptionalInteger(options, "maxBatchSize", 64, 1, 1 << 20));
+    Napi::Value cost_model = options.Get("costModel");
+    if (!cost_model.IsUndefined() && !cost_model.IsNull()) {
+      engine.cost_model = CostModelFromJs(env, cost_model, "option 'costModel'");
+    }
+    const bool calibrate = OptionalBool(options, "calibrate", false);
+    engine::BatchLimits fallback_limits;
+    fallback_limits.max_batch_tokens = static_cast<size_t>(
+        OptionalInteger(options, "fallbackMaxBatchTokens", static_cast<int64_t>(engine.limits.max_batch_tokens), 1, 1 << 30));
+    fallback_limits.max_batch_size = static_cast<size_t>(
+        OptionalInteger(options, "fallbackMaxBatchSize", static_cast<int64_t>(engine.limits.max_batch_size), 1, 1 << 20));
     engine.tokenizer_threads = static_cast<int>(OptionalInteger(options, "tokenizerThreads", 1, 1, 256));
     engine.inference_lanes = static_cast<int>(OptionalInteger(options, "concurrency", 1, 1, 256));
     engine.max_queued_pairs = static_cast<size_t>(OptionalInteger(options, "maxQueuedPairs", 100000, 1, int64_t{1} << 40));
@@ -240,7 +287,7 @@ Napi::Value NativeReranker::Load(const Napi::CallbackInfo& info) {
     }
 
     auto* worker = new LoadWorker(env, RequireString(options, "tokenizerPath"), std::move(session), engine,
-                                  !activation.empty(), config_vocab_size, std::move(prompt));
+                                  !activation.empty(), config_vocab_size, std::move(prompt), calibrate, fallback_limits);
     Napi::Promise promise = worker->Promise();
     worker->Queue();
     return promise;
@@ -307,6 +354,17 @@ Napi::Value NativeReranker::Info(const Napi::CallbackInfo& info) {
     if (prompt->no_id() >= 0) answer.Set(1u, Napi::Number::New(env, static_cast<double>(prompt->no_id())));
     out.Set("answerTokenIds", answer);
   }
+  Napi::Object batching = Napi::Object::New(env);
+  batching.Set("costModelSource", model_->cost_model_source);
+  batching.Set("maxBatchTokens", static_cast<double>(model_->engine.limits.max_batch_tokens));
+  batching.Set("maxBatchSize", static_cast<double>(model_->engine.limits.max_batch_size));
+  const auto& cost_model = model_->engine.cost_model;
+  batching.Set("costModel", cost_model ? Napi::Value(CostModelToJs(env, *cost_model)) : env.Null());
+  batching.Set("calibrationMs", model_->calibration.ms);
+  batching.Set("samples", CostSamplesToJs(env, model_->calibration.samples));
+  const engine::BatchPlanner planner(model_->engine.limits, cost_model);
+  batching.Set("bands", BandsToJs(env, planner, model_->engine.max_length));
+  out.Set("batching", batching);
   return out;
 }
 
@@ -399,6 +457,10 @@ Napi::Value NativeReranker::Stats(const Napi::CallbackInfo& info) {
   out.Set("paddedTokens", static_cast<double>(stats.padded_tokens));
   out.Set("tokenizeMs", stats.tokenize_ms);
   out.Set("inferenceMs", stats.inference_ms);
+  out.Set("predictedMs", stats.predicted_ms);
+  Napi::Array by_rows = Napi::Array::New(env, stats.batches_by_rows.size());
+  for (size_t i = 0; i < stats.batches_by_rows.size(); ++i) by_rows.Set(i, static_cast<double>(stats.batches_by_rows[i]));
+  out.Set("batchesByRows", by_rows);
   out.Set("queuedPairs", static_cast<double>(stats.queued_pairs));
   out.Set("activeCalls", static_cast<double>(stats.active_calls));
   return out;

@@ -24,7 +24,7 @@ Engine::Engine(std::shared_ptr<const tokenizer::Tokenizer> tokenizer,
       on_complete_(std::move(on_complete)),
       num_labels_(static_cast<size_t>(session_->info().num_labels)),
       pad_id_(tokenizer_->pad_id()),
-      planner_(config.max_batch_tokens, config.max_batch_size) {
+      planner_(config.limits, config.cost_model) {
   for (int i = 0; i < std::max(1, config_.tokenizer_threads); ++i) threads_.emplace_back([this] { TokenizerLoop(); });
   for (int i = 0; i < std::max(1, config_.inference_lanes); ++i) {
     lane_run_options_.push_back(std::make_unique<Ort::RunOptions>());
@@ -282,6 +282,10 @@ void Engine::RunBatch(const std::vector<PlannedPair>& batch, std::vector<ActiveP
       stats_.batches += 1;
       stats_.inference_ms += elapsed_ms;
       stats_.padded_tokens += rows * seq_len;
+      if (planner_.model()) stats_.predicted_ms += planner_.model()->Predict(rows, seq_len);
+      size_t bucket = 0;
+      while ((rows >> (bucket + 1)) != 0 && bucket + 1 < stats_.batches_by_rows.size()) ++bucket;
+      stats_.batches_by_rows[bucket] += 1;
     }
     std::vector<const Active*> counted;  // each call's batch count and time, once per batch
     for (size_t r = 0; r < rows; ++r) {

@@ -2,6 +2,7 @@
 // calls, run them through the session and write each score into its call's buffer.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -10,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -29,8 +31,9 @@ struct EngineConfig {
   tokenizer::TruncationStrategy truncation = tokenizer::TruncationStrategy::LongestFirst;
   tokenizer::TruncationDirection direction = tokenizer::TruncationDirection::Right;  // a call may override it
   Activation activation = Activation::Sigmoid;
-  size_t max_batch_tokens = 512;
-  size_t max_batch_size = 64;
+  BatchLimits limits;
+  // When set, the planner sizes batches by predicted time within `limits` (see batch_planner.h).
+  std::optional<CostModel> cost_model;
   int tokenizer_threads = 1;
   int inference_lanes = 1;  // batches run concurrently on the one session
   // Backpressure: pairs accepted but not yet scored, across all calls. A call that would pass it is
@@ -52,6 +55,10 @@ struct EngineStats {
   uint64_t padded_tokens = 0;  // tokens computed, padding included
   double tokenize_ms = 0;
   double inference_ms = 0;
+  // What the cost model predicted for the batches it planned (0 without one), against inference_ms.
+  double predicted_ms = 0;
+  // Batches by rows: [i] counts batches of 2^i to 2^(i+1)-1 rows (the last bucket takes the rest).
+  std::array<uint64_t, 12> batches_by_rows{};
   size_t queued_pairs = 0;     // now: accepted, not yet scored
   size_t active_calls = 0;     // now
 };
