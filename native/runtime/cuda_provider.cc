@@ -1,7 +1,5 @@
 #include "runtime/cuda_provider.h"
 
-#include <sys/stat.h>
-
 #include <cstddef>
 #include <cstring>
 #include <mutex>
@@ -9,6 +7,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "runtime/ort_library.h"
 
 namespace crossrank::runtime {
@@ -113,11 +112,6 @@ Fn Slot(const OrtApi* api, size_t slot) {
 std::string Folder(const std::string& path) {
   const size_t slash = path.rfind('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
-}
-
-bool IsRegularFile(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
 // Registers the plugin once per process (the environment keeps it); returns ORT's failure, if any.

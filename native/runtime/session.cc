@@ -1,13 +1,12 @@
 #include "runtime/session.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <cstring>
 
 #include <cerrno>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "runtime/cuda_provider.h"
 #include "runtime/graph_fusion.h"
 #include "runtime/onnx_graph.h"
@@ -15,11 +14,6 @@
 
 namespace crossrank::runtime {
 namespace {
-
-bool IsRegularFile(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
-}
 
 const char* ElementTypeName(ONNXTensorElementDataType type) {
   switch (type) {
